@@ -1,0 +1,67 @@
+# Comptoir: two commands for a newcomer, `make run` and `make test`.
+# Everything else here is what those two need: a virtualenv, the install, the database.
+
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+COMPTOIR := $(VENV)/bin/comptoir
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PG_TEST_URL ?= postgres://root@127.0.0.1:5432/test
+PYTEST_ARGS ?=
+
+.PHONY: run test install install-test setup lint format pg-test sqlite-test clean messages
+
+$(VENV)/.created:
+	@PYBIN=$$(./scripts/find-python) && echo "Using $$PYBIN" && "$$PYBIN" -m venv $(VENV)
+	@$(PY) -m pip install --quiet --upgrade pip
+	@touch $@
+
+$(VENV)/.installed: $(VENV)/.created pyproject.toml
+	$(PY) -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
+	$(PY) -m pip install --quiet -e '.[test]'
+	@touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+## set-up: migrate, load the four presets and the demo (idempotent)
+setup: install
+	$(COMPTOIR) migrate --noinput
+	$(COMPTOIR) compilemessages --ignore=.venv -v 0
+	$(COMPTOIR) preset load spt ent itil n123
+	$(COMPTOIR) demo
+
+## make run: set up, then serve the app on http://$(HOST):$(PORT)
+run: setup
+	$(COMPTOIR) serve --host $(HOST) --port $(PORT)
+
+lint: install-test
+	$(VENV)/bin/ruff check comptoir
+	$(VENV)/bin/ruff format --check comptoir
+
+format: install-test
+	$(VENV)/bin/ruff format comptoir
+	$(VENV)/bin/ruff check --fix comptoir
+
+sqlite-test: install-test
+	$(COMPTOIR) compilemessages --ignore=.venv -v 0
+	DATABASE_URL= $(VENV)/bin/pytest -n 2 $(PYTEST_ARGS)
+
+## The suite again on PostgreSQL when one answers; a printed reason otherwise.
+pg-test: install-test
+	@if $(PY) scripts/pg_reachable.py "$(PG_TEST_URL)"; then \
+	  DATABASE_URL="$(PG_TEST_URL)" $(VENV)/bin/pytest -n 2 $(PYTEST_ARGS); \
+	else echo "SKIPPED the PostgreSQL run: no PostgreSQL answers at $(PG_TEST_URL)"; fi
+
+## make test: install the test dependencies, lint, then the suite on SQLite and PostgreSQL
+test: lint sqlite-test pg-test
+
+messages: install
+	cd comptoir && ../$(COMPTOIR) makemessages -l fr --ignore='*/tests/*' && ../$(COMPTOIR) compilemessages
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,1 @@
+"""Comptoir: a multi-tenant service desk."""

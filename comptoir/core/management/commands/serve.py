@@ -1,0 +1,80 @@
+"""`comptoir serve`: run the instance in the foreground, the way production runs it.
+
+Why a command of our own rather than `runserver` or a gunicorn command line: `runserver`
+is a development server (one process, not hardened), while a gunicorn command line needs
+the operator to know the WSGI path, to collect static files first and, later, to start
+the delivery worker and the scheduler beside it. One command does all of that with the
+same settings as the rest of `comptoir`, so `make run` and a production unit file are the
+same line.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from gunicorn.app.base import BaseApplication
+
+
+class ComptoirWSGIServer(BaseApplication):
+    """gunicorn driven from Python: our options, not the process's command line."""
+
+    def __init__(self, options: dict[str, Any]) -> None:
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> WSGIHandler:
+        from comptoir.wsgi import application
+
+        return application
+
+
+def bind_address(host: str, port: int) -> str:
+    """The gunicorn bind string; an IPv6 literal needs brackets."""
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"{host}:{port}"
+
+
+def run_instance(host: str, port: int, workers: int) -> None:
+    """Run everything the instance needs until it is stopped (Ctrl-C or SIGTERM).
+
+    This is the one place that decides what `comptoir serve` runs. Today that is the WSGI
+    server alone; the notification delivery worker and the scheduler are to be started
+    here, before gunicorn takes over the foreground, and stopped when it returns.
+    """
+    options = {
+        "bind": bind_address(host, port),
+        "workers": workers,
+        "proc_name": "comptoir",
+        "preload_app": True,  # a broken import fails once, at start, not in every worker
+        "accesslog": "-",
+        "errorlog": "-",
+    }
+    ComptoirWSGIServer(options).run()
+
+
+class Command(BaseCommand):
+    help = "Collect static files, then serve Comptoir with gunicorn in the foreground."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1", help="Address to listen on.")
+        parser.add_argument("--port", type=int, default=8000, help="Port to listen on.")
+        parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes.")
+
+    def handle(self, *args: Any, host: str, port: int, workers: int, **options: Any) -> None:
+        if not 0 < port < 65536:
+            raise CommandError(f"--port must be between 1 and 65535, not {port}.")
+        if workers < 1:
+            raise CommandError(f"--workers must be at least 1, not {workers}.")
+        call_command("collectstatic", interactive=False, verbosity=0)
+        shown = bind_address(host, port)
+        self.stdout.write(f"Comptoir on http://{shown}/ (admin at /admin/)")
+        self.stdout.flush()
+        run_instance(host, port, workers)

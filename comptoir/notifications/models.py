@@ -1,0 +1,92 @@
+"""The outbox (NOT-7): every notification is a row written in the same transaction as the
+change that caused it, then delivered by background work that claims rows with a
+conditional update, so nothing is lost and nothing is sent twice."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class OutboxState(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENDING = "sending", _("Being sent")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class Outbox(models.Model):
+    created_at = models.DateTimeField(default=timezone.now)
+    kind = models.CharField(max_length=50, help_text=_("What happened: ticket_created, …"))
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, null=True, blank=True
+    )
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.CASCADE, null=True, blank=True, related_name="outbox"
+    )
+    event = models.ForeignKey("tickets.Event", on_delete=models.CASCADE, null=True, blank=True)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True
+    )
+    email = models.EmailField(blank=True)
+    language = models.CharField(max_length=5, default="fr")
+    context = models.JSONField(default=dict, blank=True)
+    state = models.CharField(
+        max_length=10, choices=OutboxState.choices, default=OutboxState.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    available_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("outgoing notification")
+        verbose_name_plural = _("outgoing notifications")
+        indexes = [models.Index(fields=["state", "available_at"], name="outbox_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.email or self.recipient_id}"
+
+
+class Watch(models.TextChoices):
+    NEVER = "never", _("Never")
+    CREATION = "creation", _("On creation")
+    ALWAYS = "always", _("Always")
+
+
+class WatchLevel(models.TextChoices):
+    MEDIUM = "medium", _("Medium (default)")
+    CUSTOM = "custom", _("Custom")
+
+
+class WatchPreference(models.Model):
+    """NOT-2: how much a service's agent hears of its tickets in real time.
+
+    "Medium" (the default, 002 §II): told of every ticket created in the service and of
+    every action on the tickets one holds. "Custom" sets the grid explicitly.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    service = models.ForeignKey("catalog.Service", on_delete=models.CASCADE, related_name="+")
+    level = models.CharField(max_length=10, choices=WatchLevel.choices, default=WatchLevel.MEDIUM)
+    any_ticket = models.CharField(max_length=10, choices=Watch.choices, default=Watch.CREATION)
+    category_ticket = models.CharField(
+        max_length=10, choices=Watch.choices, default=Watch.CREATION
+    )
+    held_ticket = models.CharField(max_length=10, choices=Watch.choices, default=Watch.ALWAYS)
+
+    class Meta:
+        verbose_name = _("watch level")
+        verbose_name_plural = _("watch levels")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "service"], name="watch_unique")
+        ]
+
+    MEDIUM_GRID = {"any": Watch.CREATION, "category": Watch.CREATION, "held": Watch.ALWAYS}
+
+    def grid(self) -> dict[str, str]:
+        if self.level == WatchLevel.MEDIUM:
+            return dict(self.MEDIUM_GRID)
+        return {"any": self.any_ticket, "category": self.category_ticket, "held": self.held_ticket}

@@ -1,0 +1,132 @@
+"""Who is told of what (NOT-1, NOT-2, NOT-4, NOT-5, AG-2, AG-6).
+
+Called by the ticket actions inside their transaction: it only writes Outbox rows, one per
+recipient (NOT-6: nobody sees another recipient's address). Delivery is background work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from comptoir.accounts.models import User
+from comptoir.catalog.models import ServiceMember
+from comptoir.notifications.models import Outbox, Watch, WatchPreference
+from comptoir.tickets.models import Event, Guest, Mute, Ticket
+
+# Event kinds that customers (requesters, customer guests) may hear about.
+REQUESTER_KINDS = {"created", "status", "comment", "confirmation_asked"}
+
+
+def _agents_watching(ticket: Ticket, *, creation: bool) -> list[User]:
+    """Members of the ticket's service whose watch grid asks for this event."""
+    members = (
+        ServiceMember.objects.filter(service_id=ticket.service_id, user__is_active=True)
+        .select_related("user")
+        .prefetch_related("categories")
+    )
+    prefs = {
+        p.user_id: p.grid()
+        for p in WatchPreference.objects.filter(service_id=ticket.service_id)
+    }
+    out = []
+    for m in members:
+        grid = prefs.get(m.user_id, dict(WatchPreference.MEDIUM_GRID))
+        wants = [grid["any"]]
+        if any(c.pk == ticket.category_id for c in m.categories.all()):
+            wants.append(grid["category"])
+        if ticket.assignee_id == m.user_id:
+            wants.append(grid["held"])
+        if Watch.ALWAYS in wants or (creation and Watch.CREATION in wants):
+            out.append(m.user)
+    return out
+
+
+def _requesters(ticket: Ticket) -> list[User]:
+    people = [ticket.reporter]
+    if ticket.affected_id != ticket.reporter_id:
+        people.append(ticket.affected)
+    return people
+
+
+def record(
+    *,
+    ticket: Ticket,
+    event: Event,
+    kind: str,
+    recipients: Iterable[User],
+    actor: User | None,
+    language_of: User | None = None,
+    context: dict | None = None,
+) -> list[Outbox]:
+    """One Outbox row per distinct recipient with an address, minus the actor and mutes."""
+    muted = set(Mute.objects.filter(ticket_id=ticket.pk).values_list("user_id", flat=True))
+    seen: set[int] = set()
+    rows = []
+    for person in recipients:
+        if person is None or person.pk in seen or not person.email or not person.is_active:
+            continue
+        seen.add(person.pk)
+        if actor is not None and person.pk == actor.pk:
+            continue
+        if person.pk in muted:
+            continue
+        if event.internal and person.is_customer:
+            continue  # internal never reaches a customer (TIC-8)
+        rows.append(
+            Outbox(
+                kind=kind,
+                organisation_id=ticket.organisation_id,
+                ticket=ticket,
+                event=event,
+                recipient=person,
+                email=person.email,
+                language=(language_of or person).language,
+                context=context or {},
+            )
+        )
+    return Outbox.objects.bulk_create(rows)
+
+
+def on_event(*, ticket: Ticket, event: Event, actor: User | None) -> list[Outbox]:
+    """The default rule for a timeline event: agents by watch level, guests, requesters."""
+    creation = event.kind == "created"
+    agents = _agents_watching(ticket, creation=creation)
+    guests = [g.user for g in Guest.objects.filter(ticket_id=ticket.pk).select_related("user")]
+    rows = record(ticket=ticket, event=event, kind=event.kind, recipients=agents + guests, actor=actor)
+    if event.kind in REQUESTER_KINDS and not event.internal:
+        notify_requesters = event.kind != "status" or ticket.status.notify_requester
+        if notify_requesters:
+            rows += record(
+                ticket=ticket,
+                event=event,
+                kind=event.kind,
+                recipients=[p for p in _requesters(ticket) if p.pk not in {r.recipient_id for r in rows}],
+                actor=actor,
+                language_of=ticket.affected,  # NOT-4: in the affected person's language
+            )
+    return rows
+
+
+def on_release(*, ticket: Ticket, event: Event, actor: User) -> list[Outbox]:
+    """AG-2: the other managers of the service are told the ticket is free again."""
+    others = [
+        m.user
+        for m in ServiceMember.objects.filter(service_id=ticket.service_id).select_related("user")
+    ]
+    return record(ticket=ticket, event=event, kind="released", recipients=others, actor=actor)
+
+
+def on_invitation(*, ticket: Ticket, event: Event, actor: User, guest: User, message: str) -> list[Outbox]:
+    """AG-6: the invited person gets the inviter's message."""
+    return record(
+        ticket=ticket,
+        event=event,
+        kind="invited",
+        recipients=[guest],
+        actor=actor,
+        context={"message": message, "inviter": str(actor)},
+    )
+
+
+def on_assignment(*, ticket: Ticket, event: Event, actor: User, assignee: User) -> list[Outbox]:
+    return record(ticket=ticket, event=event, kind="assigned", recipients=[assignee], actor=actor)

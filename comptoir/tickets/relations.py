@@ -1,0 +1,45 @@
+"""How a person stands to a ticket: the tokens the workflow's transitions name (Actor).
+
+Computed from the ticket's own columns and the actor's memberships, so the engine's guard
+is the same whoever calls: web page, API, mail or job.
+"""
+
+from __future__ import annotations
+
+from comptoir.accounts.models import User
+from comptoir.catalog.models import ServiceMember
+from comptoir.tickets.models import Ticket
+from comptoir.workflows.models import Actor
+
+
+def relations(actor: User | None, ticket: Ticket) -> set[str]:
+    if actor is None:
+        return {Actor.SYSTEM}
+    rel: set[str] = set()
+    if actor.pk in (ticket.reporter_id, ticket.affected_id):
+        rel.add(Actor.REQUESTER)
+    # The owner (002: its creator) is the customer it was filed for: the reporting person,
+    # also when an agent created it on their behalf.
+    if actor.is_customer and actor.pk == ticket.reporter_id:
+        rel.add(Actor.OWNER)
+    if actor.is_staff_member:
+        membership = (
+            ServiceMember.objects.filter(service_id=ticket.service_id, user_id=actor.pk)
+            .only("can_manage")
+            .first()
+        )
+        if membership is not None:
+            rel.add(Actor.AGENT)
+            if membership.can_manage:
+                rel.add(Actor.MANAGER)
+        if ticket.assignee_id == actor.pk:
+            rel.add(Actor.ASSIGNEE)
+    if actor.is_admin:
+        rel |= {Actor.ADMIN, Actor.AGENT, Actor.MANAGER}
+    return rel
+
+
+def is_service_agent(actor: User, service_id: int) -> bool:
+    return actor.is_admin or ServiceMember.objects.filter(
+        service_id=service_id, user_id=actor.pk
+    ).exists()

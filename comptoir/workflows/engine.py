@@ -1,0 +1,122 @@
+"""The workflow engine: which transitions a person may fire now, and what they require.
+
+It reads the rows of `workflows.models` and knows nothing of any preset. The ticket
+actions call it inside their transaction; interfaces call `available_transitions` to show
+the buttons that would succeed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from comptoir.core.errors import InvalidInput, PermissionDenied, WorkflowError
+from comptoir.workflows.models import Actor, Requirement, Status, Transition, WaitingReason
+
+
+def transitions_from(status: Status) -> list[Transition]:
+    """Every transition that leaves `status` (explicitly, or "from any" when not final)."""
+    qs = Transition.objects.filter(workflow_id=status.workflow_id).select_related("to_status")
+    out = []
+    for t in qs:
+        if t.from_status_id == status.id or (t.from_status_id is None and not status.is_final):
+            if t.to_status_id != status.id:
+                out.append(t)
+    return out
+
+
+def find_transition(status: Status, code: str) -> Transition:
+    """The transition `code` leaving `status`, or a WorkflowError that says why not."""
+    for t in transitions_from(status):
+        if t.code == code:
+            return t
+    raise WorkflowError(
+        _("“%(action)s” is not possible from the status “%(status)s”.")
+        % {"action": code, "status": status.name},
+        code="transition_not_allowed",
+    )
+
+
+def may_fire(transition: Transition, relations: Iterable[str]) -> bool:
+    return bool(set(transition.actors) & set(relations))
+
+
+def check_actor(transition: Transition, relations: set[str]) -> None:
+    if not may_fire(transition, relations):
+        raise PermissionDenied(
+            _("You are not allowed to “%(action)s” this ticket.") % {"action": transition.name},
+            code="transition_forbidden",
+        )
+
+
+def available_transitions(status: Status, relations: set[str]) -> list[Transition]:
+    return [t for t in transitions_from(status) if may_fire(t, relations)]
+
+
+def clean_data(transition: Transition, data: dict[str, Any], desk_id: int) -> dict[str, Any]:
+    """Check and convert the data a transition requires (WF-2); refuse with the field named.
+
+    Optional data the transition does not require is still accepted (a comment with any
+    move, say) and cleaned the same way.
+    """
+    data = dict(data or {})
+    cleaned: dict[str, Any] = {}
+    required = set(transition.requires)
+    labels = dict(Requirement.choices)
+
+    for name in [r for r in Requirement.values if r in required or data.get(r) not in (None, "")]:
+        value = data.get(name)
+        if isinstance(value, str):
+            value = value.strip()
+        if value in (None, ""):
+            raise InvalidInput(
+                _("%(field)s is required to “%(action)s”.")
+                % {"field": labels[name], "action": transition.name},
+                code="required",
+                field=name,
+            )
+        cleaned[name] = _convert(name, value, desk_id)
+    return cleaned
+
+
+def _convert(name: str, value: Any, desk_id: int) -> Any:
+    if name == Requirement.WAITING_REASON:
+        reason = (
+            value
+            if isinstance(value, WaitingReason)
+            else WaitingReason.objects.filter(desk_id=desk_id, code=str(value)).first()
+        )
+        if reason is None or reason.desk_id != desk_id:
+            raise InvalidInput(_("Choose a waiting reason from the list."), field=name)
+        return reason
+    if name == Requirement.APPOINTMENT:
+        when = value if isinstance(value, datetime) else parse_datetime(str(value))
+        if when is None:
+            raise InvalidInput(
+                _("The appointment must be a date and time, e.g. 2026-12-01 14:30."), field=name
+            )
+        return when
+    if name == Requirement.QUOTE_AMOUNT:
+        try:
+            amount = Decimal(str(value))
+        except InvalidOperation:
+            raise InvalidInput(_("The quote amount must be a number."), field=name) from None
+        if amount <= 0 or amount >= Decimal("1e10"):
+            raise InvalidInput(_("The quote amount must be positive."), field=name)
+        return amount.quantize(Decimal("0.01"))
+    return str(value)
+
+
+__all__ = [
+    "Actor",
+    "available_transitions",
+    "check_actor",
+    "clean_data",
+    "find_transition",
+    "transitions_from",
+]
