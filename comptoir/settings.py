@@ -132,9 +132,13 @@ WHITENOISE_USE_FINDERS = True
 SESSION_COOKIE_AGE = envint("COMPTOIR_SESSION_IDLE_SECONDS", 15 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
 
-EMAIL_BACKEND = os.environ.get(
-    "COMPTOIR_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
-)
+MAILERS = {
+    "default": {
+        "BACKEND": os.environ.get(
+            "COMPTOIR_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+        ),
+    }
+}
 DEFAULT_FROM_EMAIL = os.environ.get("COMPTOIR_FROM_EMAIL", "comptoir@localhost")
 
 # TEN-4: external support mode, on by default for a provider.

@@ -95,6 +95,7 @@ def ticket_create(
             % {"type": type.name},
             code="type_staff_only",
         )
+    category = _route(type, category)
     reporter, affected = _people(actor, reporter, affected)
     if ci is not None and (ci.site_id != affected.site_id):
         # CMDB-1: a person and a CI go together only when they share a site.
@@ -153,6 +154,19 @@ def ticket_create(
         _invite_permanent_guests(ticket, actor)
         rules.on_event(ticket=ticket, event=created, actor=actor)
     return ticket
+
+
+def _route(type: TicketType, category: Category) -> Category:
+    """A type handled at one support level (004: an application incident goes to N2) files
+    its ticket in a category of that level, whatever category the requester picked."""
+    if not type.default_level_id or category.service.level_id in (None, type.default_level_id):
+        return category
+    routed = (
+        Category.objects.filter(service__desk_id=type.desk_id, service__level_id=type.default_level_id,
+                                is_active=True, service__is_active=True)
+        .select_related("service").order_by("service_id", "id").first()
+    )
+    return routed or category
 
 
 def _next_number(desk: Desk) -> int:

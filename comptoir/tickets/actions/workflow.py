@@ -46,11 +46,12 @@ def apply_transition(
     """Guard and apply one transition on a locked ticket, inside the caller's transaction."""
     engine.check_actor(transition, rel)
     _check_reopening(ticket, transition, rel)
-    if (
-        transition.needs_confirmation
-        and Actor.SYSTEM not in rel
-        and ticket.confirmation != Confirmation.CONFIRMED
-    ):
+    # WF-5: closing needs the requester's confirmation; the scheduler may close after the
+    # delay only a ticket whose resolution was actually put to the requester.
+    allowed = {Confirmation.CONFIRMED}
+    if Actor.SYSTEM in rel:
+        allowed.add(Confirmation.PENDING)
+    if transition.needs_confirmation and ticket.confirmation not in allowed:
         raise WorkflowError(
             _("The requester has not confirmed the resolution yet; wait for their confirmation "
               "or for the automatic closing delay."),

@@ -56,6 +56,9 @@ def run_instance(host: str, port: int, workers: int) -> None:
         "preload_app": True,  # a broken import fails once, at start, not in every worker
         "accesslog": "-",
         "errorlog": "-",
+        # gunicorn's control socket defaults to one path per user ($HOME/.gunicorn), which
+        # two instances would share; nothing of ours uses it.
+        "control_socket_disable": True,
     }
     ComptoirWSGIServer(options).run()
 
