@@ -31,7 +31,6 @@ install-test: $(VENV)/.installed-test
 ## set-up: migrate, load the four presets and the demo (idempotent)
 setup: install
 	$(COMPTOIR) migrate --noinput
-	$(COMPTOIR) compilemessages --ignore=.venv -v 0
 	$(COMPTOIR) preset load spt ent itil n123
 	$(COMPTOIR) demo
 
@@ -48,7 +47,6 @@ format: install-test
 	$(VENV)/bin/ruff check --fix comptoir
 
 sqlite-test: install-test
-	$(COMPTOIR) compilemessages --ignore=.venv -v 0
 	DATABASE_URL= $(VENV)/bin/pytest -n 2 $(PYTEST_ARGS)
 
 ## The suite again on PostgreSQL when one answers; a printed reason otherwise.
@@ -60,8 +58,11 @@ pg-test: install-test
 ## make test: install the test dependencies, lint, then the suite on SQLite and PostgreSQL
 test: lint sqlite-test pg-test
 
+## Translators: refresh the French catalogue, then compile it (the .mo is committed, so
+## neither `make run` nor `make test` needs GNU gettext on the machine).
 messages: install
-	cd comptoir && ../$(COMPTOIR) makemessages -l fr --ignore='*/tests/*' && ../$(COMPTOIR) compilemessages
+	cd comptoir && ../$(COMPTOIR) makemessages -l fr --ignore='*/tests/*' --ignore='conftest.py' --no-obsolete
+	cd comptoir && ../$(COMPTOIR) compilemessages
 
 clean:
 	rm -rf $(VENV) var

@@ -33,7 +33,23 @@ def envlist(name: str, default: str) -> list[str]:
 
 
 DEBUG = envbool("COMPTOIR_DEBUG", False)
-SECRET_KEY = os.environ.get("COMPTOIR_SECRET_KEY") or "insecure-dev-key-change-me-in-production-0123456789"
+
+
+def _secret_key() -> str:
+    """COMPTOIR_SECRET_KEY, or a random key made once and kept in the var directory, so
+    an instance started with no environment is never signed with a publicly known key."""
+    if os.environ.get("COMPTOIR_SECRET_KEY"):
+        return os.environ["COMPTOIR_SECRET_KEY"]
+    path = VAR_DIR / "secret_key"
+    if not path.exists():
+        import secrets
+
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = envlist("COMPTOIR_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = envlist("COMPTOIR_CSRF_TRUSTED_ORIGINS", "")
 SITE_URL = os.environ.get("COMPTOIR_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -121,6 +137,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("COMPTOIR_STATIC_ROOT", VAR_DIR / "static"))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("COMPTOIR_MEDIA_ROOT", VAR_DIR / "media"))
 STORAGES = {

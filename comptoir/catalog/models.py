@@ -23,7 +23,10 @@ class ReopenPolicy(models.TextChoices):
 class Desk(BilingualName):
     slug = models.SlugField(_("slug"), max_length=50, unique=True)
     key_prefix = models.CharField(
-        _("key prefix"), max_length=10, help_text=_("Put before the number: 'SPT-' gives SPT-1234.")
+        _("key prefix"),
+        max_length=10,
+        unique=True,
+        help_text=_("Put before the number: 'SPT-' gives SPT-1234. Unique, so a key names one ticket."),
     )
     next_number = models.PositiveIntegerField(_("next number"), default=1, editable=False)
     language = models.CharField(

@@ -14,7 +14,7 @@ from comptoir.notifications.models import Outbox, Watch, WatchPreference
 from comptoir.tickets.models import Event, Guest, Mute, Ticket
 
 # Event kinds that customers (requesters, customer guests) may hear about.
-REQUESTER_KINDS = {"created", "status", "comment", "confirmation_asked"}
+REQUESTER_KINDS = {"created", "status", "comment", "converted"}
 
 
 def _agents_watching(ticket: Ticket, *, creation: bool) -> list[User]:

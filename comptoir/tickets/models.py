@@ -189,7 +189,6 @@ class Guest(models.Model):
 class LinkKind(models.TextChoices):
     RELATES = "relates", _("Related to")
     REFERENCES = "references", _("References")
-    CONVERTED = "converted", _("Converted into")
 
 
 class TicketLink(models.Model):

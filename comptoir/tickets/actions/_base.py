@@ -23,14 +23,14 @@ def lock(*, actor: User | None, ticket: Ticket | int, expected_version: int | No
     """The ticket row, locked for this transaction, if `actor` may see it (None: system)."""
     pk = ticket.pk if isinstance(ticket, Ticket) else ticket
     qs = Ticket.objects.all() if actor is None else visible_tickets(actor)
-    locked = (
-        qs.select_for_update(of=("self",))
-        .select_related("status", "type__workflow", "desk", "reporter", "affected")
-        .filter(pk=pk)
-        .first()
-    )
-    if locked is None:
+    # Lock the bare row first, then read it with its relations. Locking with the joins would
+    # let PostgreSQL re-check a row changed meanwhile (say, a new status) against the old
+    # joined rows: the ticket would vanish and the waiting action answer "not found".
+    if not qs.select_for_update().filter(pk=pk).values_list("pk", flat=True):
         raise NotFound()
+    locked = Ticket.objects.select_related(
+        "status", "type__workflow", "desk", "reporter", "affected"
+    ).get(pk=pk)
     if expected_version is not None and locked.version != expected_version:
         raise Conflict(
             _("This ticket was changed by someone else in the meantime; reload it and try again."),

@@ -49,7 +49,7 @@ def store_attachments(
     internal: bool = False,
 ) -> list[Attachment]:
     limit = settings.COMPTOIR_MAX_ATTACHMENT_BYTES
-    out = []
+    # Check every file before storing any: the storage is not rolled back with the database.
     for f in files:
         if f.size > limit:
             raise InvalidInput(
@@ -57,6 +57,8 @@ def store_attachments(
                 % {"name": clean_filename(f.name), "size": limit // (1024 * 1024)},
                 field="attachments",
             )
+    out = []
+    for f in files:
         name = clean_filename(f.name)
         guessed = mimetypes.guess_type(name)[0]
         att = Attachment(
@@ -223,4 +225,8 @@ def _clean_field(ticket: Ticket, name: str, value: Any) -> Any:
             raise InvalidInput(_("This configuration item is not on the ticket's site."), field="ci")
     else:
         value = (value or "").strip()
+        if name == "personal_reference" and len(value) > 100:  # as on creation
+            raise InvalidInput(
+                _("The personal reference is limited to 100 characters."), field=name
+            )
     return value

@@ -10,7 +10,14 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from comptoir.accounts.models import User
-from comptoir.catalog.models import Category, Desk, PermanentGuest, Priority, TicketType
+from comptoir.catalog.models import (
+    Category,
+    Desk,
+    PermanentGuest,
+    Priority,
+    ServiceMember,
+    TicketType,
+)
 from comptoir.cmdb.models import ConfigurationItem
 from comptoir.core.errors import InvalidInput, NotFound, PermissionDenied
 from comptoir.notifications import rules
@@ -35,7 +42,9 @@ def _people(actor: User, reporter: User | None, affected: User | None) -> tuple[
         if external or affected is None:
             affected = actor
         elif affected.pk != actor.pk and (
-            affected.site_id != actor.site_id or not affected.is_customer
+            affected.site_id != actor.site_id
+            or affected.organisation_id != actor.organisation_id  # both may be "without site"
+            or not affected.is_customer
         ):
             raise InvalidInput(_("The affected person must belong to your site."), field="affected")
         return reporter, affected
@@ -46,6 +55,11 @@ def _people(actor: User, reporter: User | None, affected: User | None) -> tuple[
         )
     reporter = reporter or affected
     affected = affected or reporter
+    if not (reporter.is_active and affected.is_active and affected.is_customer):
+        raise InvalidInput(
+            _("A ticket is filed for an active customer; choose the affected person again."),
+            field="affected",
+        )
     if reporter.organisation_id != affected.organisation_id:
         raise InvalidInput(
             _("The reporting and affected persons must belong to the same organisation."),
@@ -94,6 +108,12 @@ def ticket_create(
             _("A “%(type)s” request can only be created by our staff on your behalf.")
             % {"type": type.name},
             code="type_staff_only",
+        )
+    if not actor.is_customer and not actor.is_admin and not ServiceMember.objects.filter(
+        user_id=actor.pk, service__desk_id=desk.pk
+    ).exists():
+        raise PermissionDenied(
+            _("You are not an agent of this desk."), code="not_desk_agent"
         )
     category = _route(type, category)
     reporter, affected = _people(actor, reporter, affected)
@@ -178,6 +198,10 @@ def _next_number(desk: Desk) -> int:
 
 def _invite_permanent_guests(ticket: Ticket, actor: User) -> None:
     for pg in PermanentGuest.objects.filter(service_id=ticket.service_id).select_related("user"):
+        user = pg.user
+        foreign = user.is_customer and user.organisation_id != ticket.organisation_id
+        if foreign or not user.is_active:
+            continue  # as in ticket_invite: no customer follows another tenant's ticket
         Guest.objects.get_or_create(
             ticket=ticket,
             user=pg.user,

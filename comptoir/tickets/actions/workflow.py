@@ -30,6 +30,12 @@ def _check_reopening(ticket: Ticket, transition: Transition, rel: set[str]) -> N
             _("A closed ticket cannot be reopened; open a new request that references it."),
             code="reopen_refused",
         )
+    if policy == ReopenPolicy.STAFF and not rel & {
+        Actor.AGENT, Actor.ASSIGNEE, Actor.MANAGER, Actor.ADMIN, Actor.SYSTEM,
+    }:
+        raise PermissionDenied(
+            _("Only the provider's staff may reopen this ticket."), code="reopen_forbidden"
+        )
     if policy == ReopenPolicy.OWNER_OR_MANAGERS and not rel & {
         Actor.OWNER, Actor.AGENT, Actor.MANAGER, Actor.ADMIN, Actor.SYSTEM,
     }:
@@ -190,6 +196,9 @@ def ticket_convert(*, actor: User, ticket: Ticket, reason: str = "") -> Ticket:
         )
         ticket.type, ticket.status, ticket.state = new_type, new_status, new_status.state
         fields = ["type_id", "status_id", "state"]
+        if new_status.pk != old_status.pk:
+            ticket.status_changed_at = timezone.now()
+            fields.append("status_changed_at")
         if new_type.default_level_id:
             ticket.level_id = new_type.default_level_id
             fields.append("level_id")
