@@ -33,12 +33,23 @@ def _fast_and_isolated(settings, tmp_path):
     settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 
 
-def make_user(username: str, role: str = Role.CUSTOMER, site: Site | None = None,
-              organisation: Organisation | None = None, language: str = "fr", **extra) -> User:
+def make_user(
+    username: str,
+    role: str = Role.CUSTOMER,
+    site: Site | None = None,
+    organisation: Organisation | None = None,
+    language: str = "fr",
+    **extra,
+) -> User:
     return User.objects.create_user(
-        username=username, password="pw", email=f"{username}@example.test", role=role,
-        site=site, organisation=organisation or (site.organisation if site else None),
-        language=language, **extra,
+        username=username,
+        password="pw",
+        email=f"{username}@example.test",
+        role=role,
+        site=site,
+        organisation=organisation or (site.organisation if site else None),
+        language=language,
+        **extra,
     )
 
 
@@ -48,7 +59,8 @@ def category(desk: str, slug: str) -> Category:
 
 def member(user: User, desk: str, service: str, *, can_manage: bool = False) -> ServiceMember:
     m = ServiceMember.objects.create(
-        service=Desk.objects.get(slug=desk).services.get(slug=service), user=user,
+        service=Desk.objects.get(slug=desk).services.get(slug=service),
+        user=user,
         can_manage=can_manage,
     )
     return m
@@ -75,9 +87,15 @@ def world(db):
     w.manager = make_user("marc", Role.SERVICE_MANAGER, organisation=provider)
     w.other_agent = make_user("olga", Role.AGENT, organisation=provider)
     w.admin = make_user("root", Role.ADMIN, organisation=provider)
-    for desk, svc in (("spt", "customer-services"), ("ent", "dsi"), ("itil", "infrastructure"),
-                      ("itil", "applications"), ("n123", "support-n1"), ("n123", "support-n2"),
-                      ("n123", "support-n3")):
+    for desk, svc in (
+        ("spt", "customer-services"),
+        ("ent", "dsi"),
+        ("itil", "infrastructure"),
+        ("itil", "applications"),
+        ("n123", "support-n1"),
+        ("n123", "support-n2"),
+        ("n123", "support-n3"),
+    ):
         member(w.agent, desk, svc)
         member(w.agent2, desk, svc)
         member(w.manager, desk, svc, can_manage=True)

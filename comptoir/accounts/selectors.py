@@ -33,8 +33,11 @@ def directory_lookup(*, actor: User, term: str, limit: int = 20) -> list[User]:
     if len(term) < 2:
         return []
     qs = visible_people(actor).filter(
-        Q(username__iexact=term) | Q(email__iexact=term) | Q(username__istartswith=term)
-        | Q(email__istartswith=term) | Q(last_name__istartswith=term)
+        Q(username__iexact=term)
+        | Q(email__iexact=term)
+        | Q(username__istartswith=term)
+        | Q(email__istartswith=term)
+        | Q(last_name__istartswith=term)
     )
     return list(qs.order_by("username")[:limit])
 

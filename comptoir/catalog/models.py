@@ -26,7 +26,9 @@ class Desk(BilingualName):
         _("key prefix"),
         max_length=10,
         unique=True,
-        help_text=_("Put before the number: 'SPT-' gives SPT-1234. Unique, so a key names one ticket."),
+        help_text=_(
+            "Put before the number: 'SPT-' gives SPT-1234. Unique, so a key names one ticket."
+        ),
     )
     next_number = models.PositiveIntegerField(_("next number"), default=1, editable=False)
     language = models.CharField(
@@ -203,9 +205,7 @@ class ServiceMember(models.Model):
     class Meta:
         verbose_name = _("service member")
         verbose_name_plural = _("service members")
-        constraints = [
-            models.UniqueConstraint(fields=["service", "user"], name="member_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["service", "user"], name="member_unique")]
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.service}"

@@ -272,7 +272,8 @@ def itil_requests(s: Stories) -> None:
               "For the break room.")
     s.go(t, "grace", "reject", reason="Not allowed by the security policy.")
     t = s.new("itil", "change", "erp", "hugo", "Service prescripteur sur les bons de commande",
-              "La pharmacie a besoin du service prescripteur sur chaque bon de commande.")
+              "La pharmacie a besoin du service prescripteur sur chaque bon de commande.",
+              by="thomas")
     s.take(t, "thomas")
     s.go(t, "thomas", "request_approval")
     s.go(t, "hugo", "decline", comment="Trop coûteux ce trimestre ; à revoir en juin.")
@@ -295,7 +296,7 @@ def itil_requests(s: Stories) -> None:
     s.go(t, "grace", "start")
     s.go(t, "grace", "wait", waiting_reason="customer_financial_approval")
     t = s.new("itil", "change", "erp", "james", "Interface between the ERP and the bank",
-              "Send payment files to the bank directly from the ERP.")
+              "Send payment files to the bank directly from the ERP.", by="grace")
     s.take(t, "grace")
     s.go(t, "grace", "request_approval")
     t = s.new("itil", "service_request", "erp", "lea", "Réinitialiser mon mot de passe ERP",

@@ -72,17 +72,13 @@ class WatchPreference(models.Model):
     service = models.ForeignKey("catalog.Service", on_delete=models.CASCADE, related_name="+")
     level = models.CharField(max_length=10, choices=WatchLevel.choices, default=WatchLevel.MEDIUM)
     any_ticket = models.CharField(max_length=10, choices=Watch.choices, default=Watch.CREATION)
-    category_ticket = models.CharField(
-        max_length=10, choices=Watch.choices, default=Watch.CREATION
-    )
+    category_ticket = models.CharField(max_length=10, choices=Watch.choices, default=Watch.CREATION)
     held_ticket = models.CharField(max_length=10, choices=Watch.choices, default=Watch.ALWAYS)
 
     class Meta:
         verbose_name = _("watch level")
         verbose_name_plural = _("watch levels")
-        constraints = [
-            models.UniqueConstraint(fields=["user", "service"], name="watch_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["user", "service"], name="watch_unique")]
 
     MEDIUM_GRID = {"any": Watch.CREATION, "category": Watch.CREATION, "held": Watch.ALWAYS}
 
@@ -90,3 +86,6 @@ class WatchPreference(models.Model):
         if self.level == WatchLevel.MEDIUM:
             return dict(self.MEDIUM_GRID)
         return {"any": self.any_ticket, "category": self.category_ticket, "held": self.held_ticket}
+
+    def __str__(self) -> str:
+        return f"{self.user_id} @ {self.service_id}: {self.level}"

@@ -25,8 +25,7 @@ def _agents_watching(ticket: Ticket, *, creation: bool) -> list[User]:
         .prefetch_related("categories")
     )
     prefs = {
-        p.user_id: p.grid()
-        for p in WatchPreference.objects.filter(service_id=ticket.service_id)
+        p.user_id: p.grid() for p in WatchPreference.objects.filter(service_id=ticket.service_id)
     }
     out = []
     for m in members:
@@ -57,8 +56,10 @@ def record(
     actor: User | None,
     language_of: User | None = None,
     context: dict | None = None,
+    skip_actor: bool = True,
 ) -> list[Outbox]:
-    """One Outbox row per distinct recipient with an address, minus the actor and mutes."""
+    """One Outbox row per distinct recipient with an address, minus mutes and (unless told
+    otherwise) the actor: nobody needs a mail about what they just did."""
     muted = set(Mute.objects.filter(ticket_id=ticket.pk).values_list("user_id", flat=True))
     seen: set[int] = set()
     rows = []
@@ -66,7 +67,7 @@ def record(
         if person is None or person.pk in seen or not person.email or not person.is_active:
             continue
         seen.add(person.pk)
-        if actor is not None and person.pk == actor.pk:
+        if skip_actor and actor is not None and person.pk == actor.pk:
             continue
         if person.pk in muted:
             continue
@@ -90,9 +91,13 @@ def record(
 def on_event(*, ticket: Ticket, event: Event, actor: User | None) -> list[Outbox]:
     """The default rule for a timeline event: agents by watch level, guests, requesters."""
     creation = event.kind == "created"
-    agents = _agents_watching(ticket, creation=creation)
+    # A ticket transferred or escalated into a service is new to that service's agents.
+    arriving = creation or event.kind in {"transferred", "escalated"}
+    agents = _agents_watching(ticket, creation=arriving)
     guests = [g.user for g in Guest.objects.filter(ticket_id=ticket.pk).select_related("user")]
-    rows = record(ticket=ticket, event=event, kind=event.kind, recipients=agents + guests, actor=actor)
+    rows = record(
+        ticket=ticket, event=event, kind=event.kind, recipients=agents + guests, actor=actor
+    )
     if event.kind in REQUESTER_KINDS and not event.internal:
         notify_requesters = event.kind != "status" or ticket.status.notify_requester
         if notify_requesters:
@@ -100,9 +105,12 @@ def on_event(*, ticket: Ticket, event: Event, actor: User | None) -> list[Outbox
                 ticket=ticket,
                 event=event,
                 kind=event.kind,
-                recipients=[p for p in _requesters(ticket) if p.pk not in {r.recipient_id for r in rows}],
+                recipients=[
+                    p for p in _requesters(ticket) if p.pk not in {r.recipient_id for r in rows}
+                ],
                 actor=actor,
                 language_of=ticket.affected,  # NOT-4: in the affected person's language
+                skip_actor=not creation,  # NOT-4 "New": the requester's own confirmation
             )
     return rows
 
@@ -116,7 +124,9 @@ def on_release(*, ticket: Ticket, event: Event, actor: User) -> list[Outbox]:
     return record(ticket=ticket, event=event, kind="released", recipients=others, actor=actor)
 
 
-def on_invitation(*, ticket: Ticket, event: Event, actor: User, guest: User, message: str) -> list[Outbox]:
+def on_invitation(
+    *, ticket: Ticket, event: Event, actor: User, guest: User, message: str
+) -> list[Outbox]:
     """AG-6: the invited person gets the inviter's message."""
     return record(
         ticket=ticket,

@@ -121,6 +121,9 @@ class Comment(models.Model):
         verbose_name_plural = _("comments")
         indexes = [models.Index(fields=["ticket", "-created_at"], name="comment_ticket")]
 
+    def __str__(self) -> str:
+        return f"{self.ticket_id}: {self.body[:50]}"
+
 
 def attachment_path(instance: Attachment, filename: str) -> str:
     # Stored under the tenant and a random-free, collision-free id path; the original name
@@ -148,13 +151,18 @@ class Attachment(models.Model):
         verbose_name_plural = _("attachments")
         indexes = [models.Index(fields=["ticket", "created_at"], name="attachment_ticket")]
 
+    def __str__(self) -> str:
+        return self.filename
+
 
 class Event(models.Model):
     """One line of the timeline (TIC-8): who did what, when, with old and new values."""
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT)
-    actor = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    actor = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     kind = models.CharField(max_length=40)
     data = models.JSONField(default=dict, blank=True)
     internal = models.BooleanField(default=False)
@@ -165,6 +173,9 @@ class Event(models.Model):
         verbose_name = _("event")
         verbose_name_plural = _("events")
         indexes = [models.Index(fields=["ticket", "-created_at", "-id"], name="event_timeline")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.kind}"
 
 
 class Guest(models.Model):
@@ -185,6 +196,9 @@ class Guest(models.Model):
         verbose_name_plural = _("guests")
         constraints = [models.UniqueConstraint(fields=["ticket", "user"], name="guest_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.user_id} @ {self.ticket_id}"
+
 
 class LinkKind(models.TextChoices):
     RELATES = "relates", _("Related to")
@@ -204,6 +218,9 @@ class TicketLink(models.Model):
             models.UniqueConstraint(fields=["source", "target", "kind"], name="link_unique")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.source_id} {self.kind} {self.target_id}"
+
 
 class Mute(models.Model):
     """NOT-5: this person receives no mail about this ticket."""
@@ -213,6 +230,9 @@ class Mute(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["ticket", "user"], name="mute_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} mutes {self.ticket_id}"
 
 
 class Assessment(models.Model):
@@ -226,6 +246,7 @@ class Assessment(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["ticket", "user"], name="assessment_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["ticket", "user"], name="assessment_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}: {self.satisfaction}/5"

@@ -39,7 +39,11 @@ def relations(actor: User | None, ticket: Ticket) -> set[str]:
     return rel
 
 
-def is_service_agent(actor: User, service_id: int) -> bool:
-    return actor.is_admin or ServiceMember.objects.filter(
-        service_id=service_id, user_id=actor.pk
-    ).exists()
+def may_follow(user: User, ticket: Ticket) -> bool:
+    """Who can be made a guest of a ticket (AG-6): staff, or a customer of the ticket's own
+    site (TEN-2: a customer never follows another site's ticket)."""
+    if not user.is_active:
+        return False
+    if user.is_customer:
+        return (user.organisation_id, user.site_id) == (ticket.organisation_id, ticket.site_id)
+    return True

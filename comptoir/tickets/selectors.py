@@ -32,15 +32,15 @@ def visibility_q(actor: User) -> Q | None:
         return None
     guest_of = Q(pk__in=Guest.objects.filter(user_id=actor.pk).values("ticket_id"))
     if actor.is_staff_member:
-        return (
-            Q(service_id__in=member_service_ids(actor)) | Q(assignee_id=actor.pk) | guest_of
-        )
+        return Q(service_id__in=member_service_ids(actor)) | Q(assignee_id=actor.pk) | guest_of
     q = Q(reporter_id=actor.pk) | Q(affected_id=actor.pk) | guest_of
     if actor.role == Role.CUSTOMER_MANAGER and actor.site_id:
         q |= Q(site_id=actor.site_id)
     for grant in VisibilityGrant.objects.filter(user_id=actor.pk):
         if grant.division:
-            sites = Site.objects.filter(organisation_id=grant.organisation_id, division=grant.division)
+            sites = Site.objects.filter(
+                organisation_id=grant.organisation_id, division=grant.division
+            )
             q |= Q(site_id__in=sites.values("id"))
         else:
             q |= Q(organisation_id=grant.organisation_id)
@@ -104,8 +104,15 @@ def ticket_list(*, actor: User, filters: TicketFilters | None = None) -> QuerySe
 def ticket_get(*, actor: User, key: str | None = None, pk: int | None = None) -> Ticket:
     """One ticket by key or id; the same NotFound for missing and for another tenant's."""
     qs = visible_tickets(actor).select_related(
-        *LIST_RELATED, "reporter", "created_by", "site", "organisation", "level", "ci",
-        "waiting_reason", "type__workflow",
+        *LIST_RELATED,
+        "reporter",
+        "created_by",
+        "site",
+        "organisation",
+        "level",
+        "ci",
+        "waiting_reason",
+        "type__workflow",
     )
     try:
         if key is not None:

@@ -12,6 +12,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
@@ -22,12 +23,12 @@ from comptoir.workflows.models import Actor, Requirement, Status, Transition, Wa
 def transitions_from(status: Status) -> list[Transition]:
     """Every transition that leaves `status` (explicitly, or "from any" when not final)."""
     qs = Transition.objects.filter(workflow_id=status.workflow_id).select_related("to_status")
-    out = []
-    for t in qs:
-        if t.from_status_id == status.id or (t.from_status_id is None and not status.is_final):
-            if t.to_status_id != status.id:
-                out.append(t)
-    return out
+    return [
+        t
+        for t in qs
+        if (t.from_status_id == status.id or (t.from_status_id is None and not status.is_final))
+        and t.to_status_id != status.id
+    ]
 
 
 def find_transition(status: Status, code: str) -> Transition:
@@ -69,10 +70,12 @@ def clean_data(transition: Transition, data: dict[str, Any], desk_id: int) -> di
     required = set(transition.requires)
     labels = dict(Requirement.choices)
 
-    for name in [r for r in Requirement.values if r in required or data.get(r) not in (None, "")]:
+    for name in Requirement.values:
         value = data.get(name)
         if isinstance(value, str):
-            value = value.strip()
+            value = value.strip()  # an empty textarea is "not given", not a blank value
+        if value in (None, "") and name not in required:
+            continue
         if value in (None, ""):
             raise InvalidInput(
                 _("%(field)s is required to “%(action)s”.")
@@ -95,20 +98,30 @@ def _convert(name: str, value: Any, desk_id: int) -> Any:
             raise InvalidInput(_("Choose a waiting reason from the list."), field=name)
         return reason
     if name == Requirement.APPOINTMENT:
-        when = value if isinstance(value, datetime) else parse_datetime(str(value))
+        try:
+            when = value if isinstance(value, datetime) else parse_datetime(str(value))
+        except ValueError:  # well-formed but impossible, e.g. 30 February
+            when = None
         if when is None:
             raise InvalidInput(
                 _("The appointment must be a date and time, e.g. 2026-12-01 14:30."), field=name
             )
+        if timezone.is_naive(when):
+            when = timezone.make_aware(when)
         return when
     if name == Requirement.QUOTE_AMOUNT:
         try:
-            amount = Decimal(str(value))
+            amount = Decimal(str(value).replace(",", "."))
         except InvalidOperation:
-            raise InvalidInput(_("The quote amount must be a number."), field=name) from None
-        if amount <= 0 or amount >= Decimal("1e10"):
+            amount = None
+        if amount is None or not amount.is_finite():
+            raise InvalidInput(_("The quote amount must be a number."), field=name)
+        if amount >= Decimal("1e10"):
+            raise InvalidInput(_("The quote amount is too large."), field=name)
+        amount = amount.quantize(Decimal("0.01"))
+        if amount <= 0:
             raise InvalidInput(_("The quote amount must be positive."), field=name)
-        return amount.quantize(Decimal("0.01"))
+        return amount
     return str(value)
 
 

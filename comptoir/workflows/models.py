@@ -131,7 +131,11 @@ class Transition(BilingualName):
     workflow = models.ForeignKey(Workflow, on_delete=models.CASCADE, related_name="transitions")
     code = models.SlugField(max_length=50)
     from_status = models.ForeignKey(
-        Status, on_delete=models.CASCADE, related_name="outgoing", null=True, blank=True,
+        Status,
+        on_delete=models.CASCADE,
+        related_name="outgoing",
+        null=True,
+        blank=True,
         help_text=_("Empty: from any status that is not final."),
     )
     to_status = models.ForeignKey(Status, on_delete=models.CASCADE, related_name="incoming")
@@ -163,7 +167,9 @@ class Transition(BilingualName):
 class WaitingReason(BilingualName):
     """WF-2: the list a waiting status picks its reason from (003 §1.5)."""
 
-    desk = models.ForeignKey("catalog.Desk", on_delete=models.CASCADE, related_name="waiting_reasons")
+    desk = models.ForeignKey(
+        "catalog.Desk", on_delete=models.CASCADE, related_name="waiting_reasons"
+    )
     code = models.SlugField(max_length=50)
     order = models.PositiveSmallIntegerField(default=0)
 

@@ -19,7 +19,9 @@ from comptoir.tickets.models import Event, Ticket
 from comptoir.tickets.selectors import visible_tickets
 
 
-def lock(*, actor: User | None, ticket: Ticket | int, expected_version: int | None = None) -> Ticket:
+def lock(
+    *, actor: User | None, ticket: Ticket | int, expected_version: int | None = None
+) -> Ticket:
     """The ticket row, locked for this transaction, if `actor` may see it (None: system)."""
     pk = ticket.pk if isinstance(ticket, Ticket) else ticket
     qs = Ticket.objects.all() if actor is None else visible_tickets(actor)

@@ -13,13 +13,24 @@ from comptoir.core.errors import Conflict, InvalidInput, NotFound, PermissionDen
 from comptoir.notifications import rules
 from comptoir.tickets.actions import _base
 from comptoir.tickets.actions.content import add_comment
-from comptoir.tickets.actions.workflow import apply_transition
+from comptoir.tickets.actions.workflow import apply_transition, free_move, take_move
 from comptoir.tickets.models import Guest, Ticket
-from comptoir.tickets.relations import relations
+from comptoir.tickets.relations import may_follow, relations
 from comptoir.workflows import engine
-from comptoir.workflows.models import Actor
+from comptoir.workflows.models import Actor, Transition
 
-TAKE_THEN = {None, "comment"}
+
+def _follow(ticket: Ticket, actor: User, move: Transition | None, rel: set[str]) -> None:
+    """Apply the status move that holding or freeing a ticket implies, if the workflow has
+    one; the scheduler's token lets it through whoever the transition names."""
+    if move is not None:
+        apply_transition(
+            ticket=ticket,
+            actor=actor,
+            transition=move,
+            data={},
+            rel=rel | {Actor.SYSTEM, Actor.ASSIGNEE, Actor.AGENT},
+        )
 
 
 def _require_agent(rel: set[str]) -> None:
@@ -30,7 +41,11 @@ def _require_agent(rel: set[str]) -> None:
 
 
 def ticket_take(
-    *, actor: User, ticket: Ticket, then: str | None = None, comment: str = "",
+    *,
+    actor: User,
+    ticket: Ticket,
+    then: str | None = None,
+    comment: str = "",
     data: dict[str, Any] | None = None,
 ) -> Ticket:
     """AG-1: become the agent in charge; optionally comment, or fire a transition at once
@@ -45,24 +60,28 @@ def ticket_take(
             raise Conflict(_("You already hold this ticket."), code="already_yours")
         if ticket.assignee_id is not None:
             raise Conflict(
-                _("%(name)s took this ticket first.") % {"name": ticket.assignee}, code="already_taken"
+                _("%(name)s took this ticket first.") % {"name": ticket.assignee},
+                code="already_taken",
             )
         if ticket.status.is_final:
             raise Conflict(_("This ticket is closed."), code="closed")
         ticket.assignee = actor
         _base.save(ticket, "assignee_id")
-        ev = _base.event(ticket=ticket, actor=actor, kind="taken", data={"assignee": _base.label(actor)})
+        ev = _base.event(
+            ticket=ticket, actor=actor, kind="taken", data={"assignee": _base.label(actor)}
+        )
         rules.on_event(ticket=ticket, event=ev, actor=actor)
         rel = rel | {Actor.ASSIGNEE}
-        wf = ticket.type.workflow
-        if ticket.status.is_initial and wf.taken_status_id:
-            taken = [t for t in engine.transitions_from(ticket.status) if t.to_status_id == wf.taken_status_id]
-            if taken:
-                apply_transition(ticket=ticket, actor=actor, transition=taken[0], data={}, rel=rel)
+        _follow(ticket, actor, take_move(ticket), rel)
         if then and then != "comment":
             transition = engine.find_transition(ticket.status, then)
-            apply_transition(ticket=ticket, actor=actor, transition=transition,
-                             data={**(data or {}), **({"comment": comment} if comment else {})}, rel=rel)
+            apply_transition(
+                ticket=ticket,
+                actor=actor,
+                transition=transition,
+                data={**(data or {}), **({"comment": comment} if comment else {})},
+                rel=rel,
+            )
         elif comment.strip() or then == "comment":
             add_comment(ticket=ticket, actor=actor, body=comment, internal=False)
     return ticket
@@ -74,9 +93,13 @@ def ticket_assign(*, actor: User, ticket: Ticket, assignee: User) -> Ticket:
     with transaction.atomic():
         ticket = _base.lock(actor=actor, ticket=ticket)
         _require_agent(relations(actor, ticket))
-        if not ServiceMember.objects.filter(service_id=ticket.service_id, user_id=assignee.pk).exists():
-            raise InvalidInput(_("%(name)s is not an agent of this service.") % {"name": assignee},
-                               field="assignee")
+        if not ServiceMember.objects.filter(
+            service_id=ticket.service_id, user_id=assignee.pk
+        ).exists():
+            raise InvalidInput(
+                _("%(name)s is not an agent of this service.") % {"name": assignee},
+                field="assignee",
+            )
         if ticket.status.is_final:
             raise Conflict(_("This ticket is closed."), code="closed")
         old = ticket.assignee
@@ -84,9 +107,14 @@ def ticket_assign(*, actor: User, ticket: Ticket, assignee: User) -> Ticket:
             return ticket
         ticket.assignee = assignee
         _base.save(ticket, "assignee_id")
-        ev = _base.event(ticket=ticket, actor=actor, kind="assigned",
-                         data={"old": _base.label(old), "new": _base.label(assignee)})
+        ev = _base.event(
+            ticket=ticket,
+            actor=actor,
+            kind="assigned",
+            data={"old": _base.label(old), "new": _base.label(assignee)},
+        )
         rules.on_assignment(ticket=ticket, event=ev, actor=actor, assignee=assignee)
+        _follow(ticket, actor, take_move(ticket), relations(actor, ticket))
     return ticket
 
 
@@ -102,20 +130,21 @@ def ticket_release(*, actor: User, ticket: Ticket) -> Ticket:
         old = ticket.assignee
         ticket.assignee = None
         _base.save(ticket, "assignee_id")
-        ev = _base.event(ticket=ticket, actor=actor, kind="released", data={"old": _base.label(old)})
-        wf = ticket.type.workflow
-        if wf.taken_status_id and ticket.status_id == wf.taken_status_id:
-            back = [t for t in engine.transitions_from(ticket.status)
-                    if t.to_status.is_initial and t.code == "release"]
-            if back:
-                apply_transition(ticket=ticket, actor=actor, transition=back[0], data={},
-                                 rel=rel | {Actor.SYSTEM})
+        ev = _base.event(
+            ticket=ticket, actor=actor, kind="released", data={"old": _base.label(old)}
+        )
+        _follow(ticket, actor, free_move(ticket), rel)
         rules.on_release(ticket=ticket, event=ev, actor=actor)
     return ticket
 
 
 def ticket_transfer(
-    *, actor: User, ticket: Ticket, category: Category, reason: str = "", stay_as_guest: bool = False
+    *,
+    actor: User,
+    ticket: Ticket,
+    category: Category,
+    reason: str = "",
+    stay_as_guest: bool = False,
 ) -> Ticket:
     """AG-4: move the ticket to another service/category, without an agent in charge. The
     actor loses sight of it unless they stay as a guest or belong to the target service."""
@@ -135,27 +164,39 @@ def ticket_transfer(
             fields.append("level_id")
         _base.save(ticket, *fields)
         ev = _base.event(
-            ticket=ticket, actor=actor, kind="transferred",
-            data={"old": _base.label(old_cat), "new": _base.label(category),
-                  "reason": (reason or "").strip(), "guest": stay_as_guest},
+            ticket=ticket,
+            actor=actor,
+            kind="transferred",
+            data={
+                "old": _base.label(old_cat),
+                "new": _base.label(category),
+                "reason": (reason or "").strip(),
+                "guest": stay_as_guest,
+            },
         )
+        # 002: transferred "sans désigner de gestionnaire": free again in its new service.
+        _follow(ticket, actor, free_move(ticket), relations(actor, ticket) | {Actor.AGENT})
         if stay_as_guest:
             Guest.objects.get_or_create(
-                ticket=ticket, user=actor,
+                ticket=ticket,
+                user=actor,
                 defaults={"organisation_id": ticket.organisation_id, "invited_by": actor},
             )
         rules.on_event(ticket=ticket, event=ev, actor=actor)
     return ticket
 
 
-def ticket_escalate(*, actor: User, ticket: Ticket, reason: str = "",
-                    level: SupportLevel | None = None) -> Ticket:
+def ticket_escalate(
+    *, actor: User, ticket: Ticket, reason: str = "", level: SupportLevel | None = None
+) -> Ticket:
     """AG-5: up one support level (or to `level`); same ticket, same history and time. The
     ticket moves to the first service working at that level and waits to be taken there."""
     _base.require_staff(actor)
     with transaction.atomic():
         ticket = _base.lock(actor=actor, ticket=ticket)
         _require_agent(relations(actor, ticket))
+        if ticket.status.is_final:
+            raise Conflict(_("This ticket is closed."), code="closed")
         current = ticket.level
         levels = list(SupportLevel.objects.filter(desk_id=ticket.desk_id).order_by("rank"))
         if not levels:
@@ -168,9 +209,15 @@ def ticket_escalate(*, actor: User, ticket: Ticket, reason: str = "",
         elif level.desk_id != ticket.desk_id or (current and level.rank <= current.rank):
             raise InvalidInput(_("Choose a higher level of this desk."), field="level")
         category = (
-            Category.objects.filter(service__desk_id=ticket.desk_id, service__level=level,
-                                    is_active=True, service__is_active=True)
-            .select_related("service").order_by("service_id", "id").first()
+            Category.objects.filter(
+                service__desk_id=ticket.desk_id,
+                service__level=level,
+                is_active=True,
+                service__is_active=True,
+            )
+            .select_related("service")
+            .order_by("service_id", "id")
+            .first()
         )
         ticket.level, ticket.assignee = level, None
         fields = ["level_id", "assignee_id"]
@@ -180,10 +227,16 @@ def ticket_escalate(*, actor: User, ticket: Ticket, reason: str = "",
             fields += ["category_id", "service_id"]
         _base.save(ticket, *fields)
         ev = _base.event(
-            ticket=ticket, actor=actor, kind="escalated",
-            data={"old": _base.label(current), "new": _base.label(level),
-                  "old_category": _base.label(old_cat), "new_category": _base.label(ticket.category),
-                  "reason": (reason or "").strip()},
+            ticket=ticket,
+            actor=actor,
+            kind="escalated",
+            data={
+                "old": _base.label(current),
+                "new": _base.label(level),
+                "old_category": _base.label(old_cat),
+                "new_category": _base.label(ticket.category),
+                "reason": (reason or "").strip(),
+            },
         )
         rules.on_event(ticket=ticket, event=ev, actor=actor)
     return ticket
@@ -198,17 +251,27 @@ def ticket_invite(*, actor: User, ticket: Ticket, user: User, message: str = "")
         rel = relations(actor, ticket)
         if not rel & {Actor.AGENT, Actor.ASSIGNEE, Actor.ADMIN}:
             raise PermissionDenied(_("Only agents of the ticket's service may invite guests."))
-        if not user.is_active or (user.is_customer and user.organisation_id != ticket.organisation_id):
+        if not may_follow(user, ticket):
             raise NotFound(_("This person was not found."), field="user")
         guest, created = Guest.objects.get_or_create(
-            ticket=ticket, user=user,
-            defaults={"organisation_id": ticket.organisation_id, "invited_by": actor,
-                      "message": (message or "").strip()},
+            ticket=ticket,
+            user=user,
+            defaults={
+                "organisation_id": ticket.organisation_id,
+                "invited_by": actor,
+                "message": (message or "").strip(),
+            },
         )
         if not created:
-            raise InvalidInput(_("%(name)s already follows this ticket.") % {"name": user}, field="user")
-        ev = _base.event(ticket=ticket, actor=actor, kind="guest_added",
-                         data={"guest": _base.label(user), "message": guest.message})
+            raise InvalidInput(
+                _("%(name)s already follows this ticket.") % {"name": user}, field="user"
+            )
+        ev = _base.event(
+            ticket=ticket,
+            actor=actor,
+            kind="guest_added",
+            data={"guest": _base.label(user), "message": guest.message},
+        )
         rules.on_invitation(ticket=ticket, event=ev, actor=actor, guest=user, message=guest.message)
         _base.save(ticket)
     return guest
@@ -223,5 +286,7 @@ def ticket_remove_guest(*, actor: User, ticket: Ticket, user: User) -> None:
         deleted, _rows = Guest.objects.filter(ticket=ticket, user=user).delete()
         if not deleted:
             raise NotFound(_("This person does not follow the ticket."), field="user")
-        _base.event(ticket=ticket, actor=actor, kind="guest_removed", data={"guest": _base.label(user)})
+        _base.event(
+            ticket=ticket, actor=actor, kind="guest_removed", data={"guest": _base.label(user)}
+        )
         _base.save(ticket)

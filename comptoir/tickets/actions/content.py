@@ -45,7 +45,11 @@ def clean_filename(name: str) -> str:
 
 
 def store_attachments(
-    *, ticket: Ticket, actor: User, files: Sequence[UploadedFile], comment: Comment | None = None,
+    *,
+    ticket: Ticket,
+    actor: User,
+    files: Sequence[UploadedFile],
+    comment: Comment | None = None,
     internal: bool = False,
 ) -> list[Attachment]:
     limit = settings.COMPTOIR_MAX_ATTACHMENT_BYTES
@@ -73,6 +77,14 @@ def store_attachments(
             uploaded_by=actor,
         )
         att.file.save(att.token, File(f.content), save=False)
+        att.size = att.file.size  # what was stored, not what the caller declared
+        if att.size > limit:
+            att.file.delete(save=False)
+            raise InvalidInput(
+                _("“%(name)s” is too large (%(size)d MB at most).")
+                % {"name": name, "size": limit // (1024 * 1024)},
+                field="attachments",
+            )
         att.save()
         out.append(att)
     return out
@@ -101,19 +113,34 @@ def add_comment(
     if internal and not (actor.is_staff_member or actor.is_admin):
         raise PermissionDenied(_("Only staff may write internal comments."), field="internal")
     comment = Comment.objects.create(
-        ticket=ticket, organisation_id=ticket.organisation_id, author=actor, body=body,
+        ticket=ticket,
+        organisation_id=ticket.organisation_id,
+        author=actor,
+        body=body,
         internal=internal,
     )
     if files:
-        store_attachments(ticket=ticket, actor=actor, files=files, comment=comment, internal=internal)
-    ev = _base.event(ticket=ticket, actor=actor, kind="comment", internal=internal, comment=comment,
-                     data={"attachments": len(files)})
+        store_attachments(
+            ticket=ticket, actor=actor, files=files, comment=comment, internal=internal
+        )
+    ev = _base.event(
+        ticket=ticket,
+        actor=actor,
+        kind="comment",
+        internal=internal,
+        comment=comment,
+        data={"attachments": len(files)},
+    )
     rules.on_event(ticket=ticket, event=ev, actor=actor)
     return comment
 
 
 def ticket_comment(
-    *, actor: User, ticket: Ticket, body: str, internal: bool = False,
+    *,
+    actor: User,
+    ticket: Ticket,
+    body: str,
+    internal: bool = False,
     files: Sequence[UploadedFile] = (),
 ) -> Comment:
     """TIC-8, AG-3: a public or internal comment."""
@@ -136,13 +163,20 @@ def ticket_attach(
         if internal and not (actor.is_staff_member or actor.is_admin):
             raise PermissionDenied(_("Only staff may add internal attachments."))
         stored = store_attachments(ticket=ticket, actor=actor, files=files, internal=internal)
-        _base.event(ticket=ticket, actor=actor, kind="attachment", internal=internal,
-                    data={"files": [a.filename for a in stored]})
+        _base.event(
+            ticket=ticket,
+            actor=actor,
+            kind="attachment",
+            internal=internal,
+            data={"files": [a.filename for a in stored]},
+        )
         _base.save(ticket)
     return stored
 
 
-def ticket_link(*, actor: User, ticket: Ticket, target: Ticket, kind: str = LinkKind.RELATES) -> TicketLink:
+def ticket_link(
+    *, actor: User, ticket: Ticket, target: Ticket, kind: str = LinkKind.RELATES
+) -> TicketLink:
     """TIC-5: link two tickets of the same customer organisation."""
     if kind not in {LinkKind.RELATES, LinkKind.REFERENCES}:
         raise InvalidInput(_("Unknown kind of link."), field="kind")
@@ -155,12 +189,15 @@ def ticket_link(*, actor: User, ticket: Ticket, target: Ticket, kind: str = Link
             raise InvalidInput(_("A ticket cannot be linked to itself."), field="target")
         _may_write(actor, ticket, relations(actor, ticket))
         link, created = TicketLink.objects.get_or_create(
-            source=ticket, target=other, kind=kind,
+            source=ticket,
+            target=other,
+            kind=kind,
             defaults={"organisation_id": ticket.organisation_id, "created_by": actor},
         )
         if created:
-            _base.event(ticket=ticket, actor=actor, kind="link",
-                        data={"target": other.key, "kind": kind})
+            _base.event(
+                ticket=ticket, actor=actor, kind="link", data={"target": other.key, "kind": kind}
+            )
             _base.save(ticket)
     return link
 
@@ -183,7 +220,9 @@ def ticket_update(*, actor: User, ticket: Ticket, changes: dict[str, Any]) -> Ti
     """Staff edit of a ticket's fields; each change is an event with old and new values."""
     unknown = set(changes) - EDITABLE
     if unknown:
-        raise InvalidInput(_("These fields cannot be changed here: %s") % ", ".join(sorted(unknown)))
+        raise InvalidInput(
+            _("These fields cannot be changed here: %s") % ", ".join(sorted(unknown))
+        )
     _base.require_staff(actor)
     with transaction.atomic():
         ticket = _base.lock(actor=actor, ticket=ticket)
@@ -222,7 +261,9 @@ def _clean_field(ticket: Ticket, name: str, value: Any) -> Any:
         if value is not None and (
             not isinstance(value, ConfigurationItem) or value.site_id != ticket.site_id
         ):
-            raise InvalidInput(_("This configuration item is not on the ticket's site."), field="ci")
+            raise InvalidInput(
+                _("This configuration item is not on the ticket's site."), field="ci"
+            )
     else:
         value = (value or "").strip()
         if name == "personal_reference" and len(value) > 100:  # as on creation

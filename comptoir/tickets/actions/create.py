@@ -24,6 +24,7 @@ from comptoir.notifications import rules
 from comptoir.tickets.actions import _base
 from comptoir.tickets.actions.content import UploadedFile, store_attachments
 from comptoir.tickets.models import Channel, Guest, LinkKind, Ticket, TicketLink
+from comptoir.tickets.relations import may_follow
 from comptoir.tickets.selectors import visible_tickets
 from comptoir.workflows.models import Status
 
@@ -34,8 +35,10 @@ def _people(actor: User, reporter: User | None, affected: User | None) -> tuple[
         external = settings.COMPTOIR_EXTERNAL_SUPPORT_MODE
         if external and not actor.site_id:
             raise PermissionDenied(
-                _("Your account is not attached to a site: register with your customer number "
-                  "or ask your contact to attach you before filing a request."),
+                _(
+                    "Your account is not attached to a site: register with your customer number "
+                    "or ask your contact to attach you before filing a request."
+                ),
                 code="no_site",
             )
         reporter = actor
@@ -50,9 +53,7 @@ def _people(actor: User, reporter: User | None, affected: User | None) -> tuple[
         return reporter, affected
     _base.require_staff(actor)
     if reporter is None and affected is None:
-        raise InvalidInput(
-            _("Say for which customer the ticket is created."), field="reporter"
-        )
+        raise InvalidInput(_("Say for which customer the ticket is created."), field="reporter")
     reporter = reporter or affected
     affected = affected or reporter
     if not (reporter.is_active and affected.is_active and affected.is_customer):
@@ -96,10 +97,16 @@ def ticket_create(
     if not description:
         raise InvalidInput(_("The description is required."), field="description")
     if len(personal_reference) > 100:
-        raise InvalidInput(_("The personal reference is limited to 100 characters."), field="personal_reference")
+        raise InvalidInput(
+            _("The personal reference is limited to 100 characters."), field="personal_reference"
+        )
     if type.desk_id != desk.pk or not desk.is_active:
         raise InvalidInput(_("This type of request does not belong to this desk."), field="type")
-    if category.service.desk_id != desk.pk or not category.is_active or not category.service.is_active:
+    if (
+        category.service.desk_id != desk.pk
+        or not category.is_active
+        or not category.service.is_active
+    ):
         raise InvalidInput(_("This category does not belong to this desk."), field="category")
     if priority is not None and priority.desk_id != desk.pk:
         raise InvalidInput(_("This priority does not belong to this desk."), field="priority")
@@ -109,17 +116,19 @@ def ticket_create(
             % {"type": type.name},
             code="type_staff_only",
         )
-    if not actor.is_customer and not actor.is_admin and not ServiceMember.objects.filter(
-        user_id=actor.pk, service__desk_id=desk.pk
-    ).exists():
-        raise PermissionDenied(
-            _("You are not an agent of this desk."), code="not_desk_agent"
-        )
+    if (
+        not actor.is_customer
+        and not actor.is_admin
+        and not ServiceMember.objects.filter(user_id=actor.pk, service__desk_id=desk.pk).exists()
+    ):
+        raise PermissionDenied(_("You are not an agent of this desk."), code="not_desk_agent")
     category = _route(type, category)
     reporter, affected = _people(actor, reporter, affected)
     if ci is not None and (ci.site_id != affected.site_id):
         # CMDB-1: a person and a CI go together only when they share a site.
-        raise InvalidInput(_("This configuration item is not on the affected person's site."), field="ci")
+        raise InvalidInput(
+            _("This configuration item is not on the affected person's site."), field="ci"
+        )
     if references is not None:
         references = visible_tickets(actor).filter(pk=references.pk).first()
         if references is None or references.organisation_id != affected.organisation_id:
@@ -182,9 +191,15 @@ def _route(type: TicketType, category: Category) -> Category:
     if not type.default_level_id or category.service.level_id in (None, type.default_level_id):
         return category
     routed = (
-        Category.objects.filter(service__desk_id=type.desk_id, service__level_id=type.default_level_id,
-                                is_active=True, service__is_active=True)
-        .select_related("service").order_by("service_id", "id").first()
+        Category.objects.filter(
+            service__desk_id=type.desk_id,
+            service__level_id=type.default_level_id,
+            is_active=True,
+            service__is_active=True,
+        )
+        .select_related("service")
+        .order_by("service_id", "id")
+        .first()
     )
     return routed or category
 
@@ -198,10 +213,8 @@ def _next_number(desk: Desk) -> int:
 
 def _invite_permanent_guests(ticket: Ticket, actor: User) -> None:
     for pg in PermanentGuest.objects.filter(service_id=ticket.service_id).select_related("user"):
-        user = pg.user
-        foreign = user.is_customer and user.organisation_id != ticket.organisation_id
-        if foreign or not user.is_active:
-            continue  # as in ticket_invite: no customer follows another tenant's ticket
+        if not may_follow(pg.user, ticket):
+            continue
         Guest.objects.get_or_create(
             ticket=ticket,
             user=pg.user,

@@ -31,13 +31,21 @@ def _check_reopening(ticket: Ticket, transition: Transition, rel: set[str]) -> N
             code="reopen_refused",
         )
     if policy == ReopenPolicy.STAFF and not rel & {
-        Actor.AGENT, Actor.ASSIGNEE, Actor.MANAGER, Actor.ADMIN, Actor.SYSTEM,
+        Actor.AGENT,
+        Actor.ASSIGNEE,
+        Actor.MANAGER,
+        Actor.ADMIN,
+        Actor.SYSTEM,
     }:
         raise PermissionDenied(
             _("Only the provider's staff may reopen this ticket."), code="reopen_forbidden"
         )
     if policy == ReopenPolicy.OWNER_OR_MANAGERS and not rel & {
-        Actor.OWNER, Actor.AGENT, Actor.MANAGER, Actor.ADMIN, Actor.SYSTEM,
+        Actor.OWNER,
+        Actor.AGENT,
+        Actor.MANAGER,
+        Actor.ADMIN,
+        Actor.SYSTEM,
     }:
         raise PermissionDenied(
             _("Only the ticket's owner or a manager of its service may reopen it."),
@@ -46,7 +54,11 @@ def _check_reopening(ticket: Ticket, transition: Transition, rel: set[str]) -> N
 
 
 def apply_transition(
-    *, ticket: Ticket, actor: User | None, transition: Transition, data: dict[str, Any],
+    *,
+    ticket: Ticket,
+    actor: User | None,
+    transition: Transition,
+    data: dict[str, Any],
     rel: set[str],
 ) -> Ticket:
     """Guard and apply one transition on a locked ticket, inside the caller's transaction."""
@@ -59,8 +71,10 @@ def apply_transition(
         allowed.add(Confirmation.PENDING)
     if transition.needs_confirmation and ticket.confirmation not in allowed:
         raise WorkflowError(
-            _("The requester has not confirmed the resolution yet; wait for their confirmation "
-              "or for the automatic closing delay."),
+            _(
+                "The requester has not confirmed the resolution yet; wait for their confirmation "
+                "or for the automatic closing delay."
+            ),
             code="needs_confirmation",
         )
     cleaned = engine.clean_data(transition, data, ticket.desk_id)
@@ -78,8 +92,12 @@ def apply_transition(
     if new.state == State.OPEN and old.state != State.OPEN:
         ticket.resolved_at = ticket.closed_at = None
         fields += ["resolved_at", "closed_at"]
-    for name, attr in (("reason", "status_reason"), ("solution", "solution"),
-                       ("appointment", "appointment_at"), ("quote_amount", "quote_amount")):
+    for name, attr in (
+        ("reason", "status_reason"),
+        ("solution", "solution"),
+        ("appointment", "appointment_at"),
+        ("quote_amount", "quote_amount"),
+    ):
         if name in cleaned:
             setattr(ticket, attr, cleaned[name])
             fields.append(attr)
@@ -94,10 +112,19 @@ def apply_transition(
         fields.append("confirmation")
     _base.save(ticket, *fields)
 
-    shown = {k: (v.code if hasattr(v, "code") else str(v)) for k, v in cleaned.items() if k != "comment"}
+    shown = {
+        k: (v.code if hasattr(v, "code") else str(v)) for k, v in cleaned.items() if k != "comment"
+    }
     ev = _base.event(
-        ticket=ticket, actor=actor, kind="status",
-        data={"transition": transition.code, "old": _base.label(old), "new": _base.label(new), **shown},
+        ticket=ticket,
+        actor=actor,
+        kind="status",
+        data={
+            "transition": transition.code,
+            "old": _base.label(old),
+            "new": _base.label(new),
+            **shown,
+        },
     )
     rules.on_event(ticket=ticket, event=ev, actor=actor)
     if "comment" in cleaned and actor is not None:
@@ -105,16 +132,54 @@ def apply_transition(
     return ticket
 
 
+def take_move(ticket: Ticket) -> Transition | None:
+    """The transition that taking the ticket implies (ENT Libre → En cours), if any."""
+    wf = ticket.type.workflow
+    if not (ticket.status.is_initial and wf.taken_status_id):
+        return None
+    moves = [
+        t for t in engine.transitions_from(ticket.status) if t.to_status_id == wf.taken_status_id
+    ]
+    return moves[0] if moves else None
+
+
+def free_move(ticket: Ticket) -> Transition | None:
+    """The transition that releasing the ticket implies (back to its initial status)."""
+    wf = ticket.type.workflow
+    if not wf.taken_status_id or ticket.status_id != wf.taken_status_id:
+        return None
+    moves = [t for t in engine.transitions_from(ticket.status) if t.to_status.is_initial]
+    return moves[0] if moves else None
+
+
+def _implied_by_holding(ticket: Ticket, transition: Transition) -> bool:
+    return transition in (take_move(ticket), free_move(ticket))
+
+
 def ticket_transition(
-    *, actor: User | None, ticket: Ticket, code: str, data: dict[str, Any] | None = None,
+    *,
+    actor: User | None,
+    ticket: Ticket,
+    code: str,
+    data: dict[str, Any] | None = None,
     expected_version: int | None = None,
 ) -> Ticket:
     """Fire transition `code` from the ticket's status; `actor=None` is the scheduler."""
     with transaction.atomic():
         ticket = _base.lock(actor=actor, ticket=ticket, expected_version=expected_version)
         transition = engine.find_transition(ticket.status, code)
+        if _implied_by_holding(ticket, transition):
+            # Entering or leaving the "taken" status is what take and release do, with the
+            # agent in charge set or cleared; a bare status move would leave them apart.
+            raise WorkflowError(
+                _("Use “Take” or “Release” for this: they also set the agent in charge."),
+                code="use_take_or_release",
+            )
         return apply_transition(
-            ticket=ticket, actor=actor, transition=transition, data=data or {},
+            ticket=ticket,
+            actor=actor,
+            transition=transition,
+            data=data or {},
             rel=relations(actor, ticket),
         )
 
@@ -129,33 +194,49 @@ def ticket_confirm_resolution(
         if not rel & {Actor.REQUESTER, Actor.OWNER}:
             raise PermissionDenied(_("Only the requester may confirm or refute the resolution."))
         if ticket.confirmation != Confirmation.PENDING:
-            raise WorkflowError(_("No resolution is awaiting your confirmation."), code="not_pending")
+            raise WorkflowError(
+                _("No resolution is awaiting your confirmation."), code="not_pending"
+            )
         if not accepted and not (comment or "").strip():
             raise InvalidInput(
-                _("Say in a comment why the solution does not answer your request."), field="comment"
+                _("Say in a comment why the solution does not answer your request."),
+                field="comment",
             )
         ticket.confirmation = Confirmation.CONFIRMED if accepted else Confirmation.REFUTED
         _base.save(ticket, "confirmation")
-        ev = _base.event(ticket=ticket, actor=actor, kind="confirmation",
-                         data={"accepted": accepted})
+        ev = _base.event(
+            ticket=ticket, actor=actor, kind="confirmation", data={"accepted": accepted}
+        )
         rules.on_event(ticket=ticket, event=ev, actor=actor)
-        if (comment or "").strip():
-            add_comment(ticket=ticket, actor=actor, body=comment, internal=False)
         wf = ticket.type.workflow
         code = wf.confirm_transition if accepted else wf.refute_transition
+        comment = (comment or "").strip()
         if code:
+            # The comment travels with the move, so a transition that requires one has it.
             transition = engine.find_transition(ticket.status, code)
-            apply_transition(ticket=ticket, actor=actor, transition=transition, data={}, rel=rel)
+            apply_transition(
+                ticket=ticket,
+                actor=actor,
+                transition=transition,
+                data={"comment": comment} if comment else {},
+                rel=rel,
+            )
+        elif comment:
+            add_comment(ticket=ticket, actor=actor, body=comment, internal=False)
     return ticket
 
 
-def ticket_assess(*, actor: User, ticket: Ticket, satisfaction: int, comment: str = "") -> Assessment:
+def ticket_assess(
+    *, actor: User, ticket: Ticket, satisfaction: int, comment: str = ""
+) -> Assessment:
     """POR-4: satisfaction (1 to 5) and a comment on a resolved ticket."""
-    try:
+    if isinstance(satisfaction, str) and satisfaction.strip().isdigit():
         satisfaction = int(satisfaction)
-    except (TypeError, ValueError):
-        satisfaction = 0
-    if not 1 <= satisfaction <= 5:
+    if (
+        isinstance(satisfaction, bool)
+        or not isinstance(satisfaction, int)
+        or not (1 <= satisfaction <= 5)
+    ):
         raise InvalidInput(_("Give a satisfaction level from 1 to 5."), field="satisfaction")
     with transaction.atomic():
         ticket = _base.lock(actor=actor, ticket=ticket)
@@ -164,12 +245,17 @@ def ticket_assess(*, actor: User, ticket: Ticket, satisfaction: int, comment: st
         if ticket.state != State.RESOLVED:
             raise WorkflowError(_("Only a solved ticket can be assessed."), code="not_resolved")
         assessment, _created = Assessment.objects.update_or_create(
-            ticket=ticket, user=actor,
-            defaults={"organisation_id": ticket.organisation_id, "satisfaction": satisfaction,
-                      "comment": (comment or "").strip()},
+            ticket=ticket,
+            user=actor,
+            defaults={
+                "organisation_id": ticket.organisation_id,
+                "satisfaction": satisfaction,
+                "comment": (comment or "").strip(),
+            },
         )
-        _base.event(ticket=ticket, actor=actor, kind="assessment",
-                    data={"satisfaction": satisfaction})
+        _base.event(
+            ticket=ticket, actor=actor, kind="assessment", data={"satisfaction": satisfaction}
+        )
         _base.save(ticket)
     return assessment
 
@@ -185,15 +271,15 @@ def ticket_convert(*, actor: User, ticket: Ticket, reason: str = "") -> Ticket:
         new_type = old_type.convertible_to
         if new_type is None:
             raise WorkflowError(
-                _("A “%(type)s” cannot be converted.") % {"type": old_type.name}, code="not_convertible"
+                _("A “%(type)s” cannot be converted.") % {"type": old_type.name},
+                code="not_convertible",
             )
         if ticket.state == State.CLOSED:
             raise WorkflowError(_("A closed ticket cannot be converted."), code="closed")
         old_status = ticket.status
-        new_status = (
-            Status.objects.filter(workflow_id=new_type.workflow_id, code=old_status.code).first()
-            or Status.objects.get(workflow_id=new_type.workflow_id, is_initial=True)
-        )
+        new_status = Status.objects.filter(
+            workflow_id=new_type.workflow_id, code=old_status.code
+        ).first() or Status.objects.get(workflow_id=new_type.workflow_id, is_initial=True)
         ticket.type, ticket.status, ticket.state = new_type, new_status, new_status.state
         fields = ["type_id", "status_id", "state"]
         if new_status.pk != old_status.pk:
@@ -204,10 +290,16 @@ def ticket_convert(*, actor: User, ticket: Ticket, reason: str = "") -> Ticket:
             fields.append("level_id")
         _base.save(ticket, *fields)
         ev = _base.event(
-            ticket=ticket, actor=actor, kind="converted",
-            data={"old": _base.label(old_type), "new": _base.label(new_type),
-                  "old_status": _base.label(old_status), "new_status": _base.label(new_status),
-                  "reason": (reason or "").strip()},
+            ticket=ticket,
+            actor=actor,
+            kind="converted",
+            data={
+                "old": _base.label(old_type),
+                "new": _base.label(new_type),
+                "old_status": _base.label(old_status),
+                "new_status": _base.label(new_status),
+                "reason": (reason or "").strip(),
+            },
         )
         rules.on_event(ticket=ticket, event=ev, actor=actor)
     return ticket

@@ -63,16 +63,21 @@ def events(ticket: Ticket, kind: str | None = None) -> list[Event]:
     return list(qs.filter(kind=kind) if kind else qs)
 
 
-def outbox(ticket: Ticket, kind: str | None = None) -> set[tuple[str, str]]:
+def outbox_mark() -> int:
+    """The last outbox row so far: pass it as `since` to see only what comes next."""
+    return Outbox.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+def outbox(ticket: Ticket, kind: str | None = None, *, since: int = 0) -> set[tuple[str, str]]:
     """(recipient username, kind) of the ticket's outbox rows."""
-    qs = Outbox.objects.filter(ticket_id=ticket.pk)
+    qs = Outbox.objects.filter(ticket_id=ticket.pk, pk__gt=since)
     if kind:
         qs = qs.filter(kind=kind)
     return set(qs.values_list("recipient__username", "kind"))
 
 
-def recipients(ticket: Ticket, kind: str) -> set[str]:
-    return {name for name, _kind in outbox(ticket, kind)}
+def recipients(ticket: Ticket, kind: str, *, since: int = 0) -> set[str]:
+    return {name for name, _kind in outbox(ticket, kind, since=since)}
 
 
 TRACKED = (Ticket, Comment, Event, Attachment, Guest, TicketLink, Mute, Assessment, Outbox)

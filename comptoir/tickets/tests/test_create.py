@@ -53,8 +53,8 @@ def test_portal_create_writes_ticket_event_and_tells_the_service(world):
     [created] = events(t)
     assert created.kind == "created" and created.actor == world.customer
     assert created.data["key"] == t.key and created.data["status"]["id"] == t.status_id
-    # NOT-1: the service's agents are told; the requester filed it and is not.
-    assert recipients(t, "created") == SPT_AGENTS
+    # NOT-1: the service's agents are told; NOT-4: the requester gets a confirmation.
+    assert recipients(t, "created") == SPT_AGENTS | {"alice"}
     found = ticket_list(actor=world.customer, filters=TicketFilters(text="PO-4711"))
     assert list(found) == [t]
 

@@ -302,10 +302,10 @@ def test_no_action_reaches_a_ticket_one_cannot_see(world, scene, who):
     ctx = SimpleNamespace(
         world=world,
         own=own,
-        create_kwargs={
-            "desk": scene.ta.desk,
-            "type": scene.ta.type,
-            "category": scene.ta.category,
+        create_kwargs={  # on a desk where the actor may file tickets
+            "desk": own.desk,
+            "type": own.type,
+            "category": own.category,
             "title": "Référence",
             "description": "Voir l'autre ticket",
         },

@@ -1,3 +1,4 @@
+# covers: WF-5, WF-8, TIC-2, TEN-2
 from comptoir.catalog.models import TicketType
 from comptoir.conftest import category
 from comptoir.tickets import actions

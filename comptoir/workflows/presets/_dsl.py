@@ -74,15 +74,25 @@ def named(code: str, fr: str, en: str, **extra: Any) -> dict[str, Any]:
     return {"code": code, "name_fr": fr, "name_en": en, **extra}
 
 
-def priority(code: str, fr: str, en: str, rank: int, meaning: tuple[str, str], default: bool = False):
-    return named(code, fr, en, rank=rank, meaning_fr=meaning[0], meaning_en=meaning[1],
-                 is_default=default)
+def priority(
+    code: str, fr: str, en: str, rank: int, meaning: tuple[str, str], default: bool = False
+):
+    return named(
+        code, fr, en, rank=rank, meaning_fr=meaning[0], meaning_en=meaning[1], is_default=default
+    )
 
 
 def category(slug: str, fr: str, en: str, template: tuple[str, str, str, str] | None = None):
     t = template or ("", "", "", "")
-    return {"slug": slug, "name_fr": fr, "name_en": en, "template_subject_fr": t[0],
-            "template_subject_en": t[1], "template_body_fr": t[2], "template_body_en": t[3]}
+    return {
+        "slug": slug,
+        "name_fr": fr,
+        "name_en": en,
+        "template_subject_fr": t[0],
+        "template_subject_en": t[1],
+        "template_body_fr": t[2],
+        "template_body_en": t[3],
+    }
 
 
 def service(slug: str, fr: str, en: str, categories: list[dict], level: str | None = None):
@@ -90,13 +100,39 @@ def service(slug: str, fr: str, en: str, categories: list[dict], level: str | No
 
 
 GENERIC_PRIORITIES = [
-    priority("urgente", "Urgente", "Urgent", 1,
-             ("Service arrêté pour beaucoup d'utilisateurs, pas de contournement",
-              "Service down for many users, no workaround")),
-    priority("haute", "Haute", "High", 2,
-             ("Service très dégradé ou arrêté pour un utilisateur", "Service badly degraded or down for one user")),
-    priority("normale", "Normale", "Normal", 3,
-             ("Gêne réelle, contournement possible", "Real nuisance, a workaround exists"), default=True),
-    priority("basse", "Basse", "Low", 4,
-             ("Confort, question, demande sans urgence", "Comfort, question, no urgency")),
+    priority(
+        "urgente",
+        "Urgente",
+        "Urgent",
+        1,
+        (
+            "Service arrêté pour beaucoup d'utilisateurs, pas de contournement",
+            "Service down for many users, no workaround",
+        ),
+    ),
+    priority(
+        "haute",
+        "Haute",
+        "High",
+        2,
+        (
+            "Service très dégradé ou arrêté pour un utilisateur",
+            "Service badly degraded or down for one user",
+        ),
+    ),
+    priority(
+        "normale",
+        "Normale",
+        "Normal",
+        3,
+        ("Gêne réelle, contournement possible", "Real nuisance, a workaround exists"),
+        default=True,
+    ),
+    priority(
+        "basse",
+        "Basse",
+        "Low",
+        4,
+        ("Confort, question, demande sans urgence", "Comfort, question, no urgency"),
+    ),
 ]

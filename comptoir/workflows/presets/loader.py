@@ -102,13 +102,13 @@ def _load_workflow(desk: Desk, data: dict[str, Any]) -> Workflow:
     for order, item in enumerate(data["statuses"]):
         values = _split(item, "code")
         values["order"] = order
-        statuses[item["code"]], _ = _upsert(
-            Status, {"workflow": wf, "code": item["code"]}, values
-        )
+        statuses[item["code"]], _ = _upsert(Status, {"workflow": wf, "code": item["code"]}, values)
     _upsert(Workflow, {"pk": wf.pk}, {"taken_status": statuses.get(data.get("taken_status"))})
     for order, item in enumerate(data["transitions"]):
         sources = item.get("from")
-        sources = [None] if sources is None else ([sources] if isinstance(sources, str) else sources)
+        sources = (
+            [None] if sources is None else ([sources] if isinstance(sources, str) else sources)
+        )
         for source in sources:
             values = _split(item, "code", "from", "to")
             values.update(to_status=statuses[item["to"]], order=order)
