@@ -4,15 +4,13 @@ message next to the field it concerns (or above the form when it names none)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest
 
 from comptoir.core.errors import DomainError
-
-T = TypeVar("T")
 
 
 def attach_error(form: forms.Form | None, error: DomainError) -> None:
@@ -23,7 +21,7 @@ def attach_error(form: forms.Form | None, error: DomainError) -> None:
     form.add_error(field, str(error.message))
 
 
-def call_action(
+def call_action[T](
     request: HttpRequest, fn: Callable[..., T], /, form: forms.Form | None = None, **kwargs: Any
 ) -> tuple[T | None, DomainError | None]:
     """Run an action; on refusal, return the error and show it (form field or message)."""
