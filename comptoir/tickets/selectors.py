@@ -16,8 +16,10 @@ from django.db.models import Q, QuerySet
 from comptoir.accounts.models import Role, Site, User, VisibilityGrant
 from comptoir.catalog.models import ServiceMember
 from comptoir.core.errors import NotFound
-from comptoir.tickets.models import Attachment, Comment, Event, Guest, Ticket
-from comptoir.workflows.models import State
+from comptoir.tickets.models import Attachment, Comment, Confirmation, Event, Guest, Ticket
+from comptoir.tickets.relations import relations
+from comptoir.workflows import engine
+from comptoir.workflows.models import Actor, State, Transition
 
 
 def member_service_ids(actor: User) -> QuerySet:
@@ -166,6 +168,28 @@ def guest_list(*, actor: User, ticket: Ticket) -> QuerySet[Guest]:
     return Guest.objects.filter(
         ticket_id=ticket.pk, ticket__in=visible_tickets(actor)
     ).select_related("user", "invited_by")
+
+
+def ticket_moves(*, actor: User, ticket: Ticket) -> list[Transition]:
+    """The workflow moves `actor` may offer as buttons now: those the engine would accept,
+    minus the ones take/release imply and closings still awaiting the requester (WF-5)."""
+    workflow = ticket.type.workflow
+    implied = {
+        t.pk
+        for t in (
+            engine.take_transition(ticket.status, workflow),
+            engine.release_transition(ticket.status, workflow),
+        )
+        if t is not None
+    }
+    out = []
+    for t in engine.available_transitions(ticket.status, relations(actor, ticket)):
+        if t.pk in implied or (Actor.SYSTEM in t.actors and len(t.actors) == 1):
+            continue
+        if t.needs_confirmation and ticket.confirmation != Confirmation.CONFIRMED:
+            continue
+        out.append(t)
+    return out
 
 
 def counts_by_state(*, actor: User) -> dict[str, Any]:

@@ -17,7 +17,14 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from comptoir.core.errors import InvalidInput, PermissionDenied, WorkflowError
-from comptoir.workflows.models import Actor, Requirement, Status, Transition, WaitingReason
+from comptoir.workflows.models import (
+    Actor,
+    Requirement,
+    Status,
+    Transition,
+    WaitingReason,
+    Workflow,
+)
 
 
 def transitions_from(status: Status) -> list[Transition]:
@@ -57,6 +64,22 @@ def check_actor(transition: Transition, relations: set[str]) -> None:
 
 def available_transitions(status: Status, relations: set[str]) -> list[Transition]:
     return [t for t in transitions_from(status) if may_fire(t, relations)]
+
+
+def take_transition(status: Status, workflow: Workflow) -> Transition | None:
+    """The move that taking a ticket implies (ENT Libre → En cours), if the workflow has one."""
+    if not (status.is_initial and workflow.taken_status_id):
+        return None
+    moves = [t for t in transitions_from(status) if t.to_status_id == workflow.taken_status_id]
+    return moves[0] if moves else None
+
+
+def release_transition(status: Status, workflow: Workflow) -> Transition | None:
+    """The move that releasing a ticket implies (back to the initial status), if any."""
+    if not workflow.taken_status_id or status.pk != workflow.taken_status_id:
+        return None
+    moves = [t for t in transitions_from(status) if t.to_status.is_initial]
+    return moves[0] if moves else None
 
 
 def clean_data(transition: Transition, data: dict[str, Any], desk_id: int) -> dict[str, Any]:

@@ -133,23 +133,11 @@ def apply_transition(
 
 
 def take_move(ticket: Ticket) -> Transition | None:
-    """The transition that taking the ticket implies (ENT Libre → En cours), if any."""
-    wf = ticket.type.workflow
-    if not (ticket.status.is_initial and wf.taken_status_id):
-        return None
-    moves = [
-        t for t in engine.transitions_from(ticket.status) if t.to_status_id == wf.taken_status_id
-    ]
-    return moves[0] if moves else None
+    return engine.take_transition(ticket.status, ticket.type.workflow)
 
 
 def free_move(ticket: Ticket) -> Transition | None:
-    """The transition that releasing the ticket implies (back to its initial status)."""
-    wf = ticket.type.workflow
-    if not wf.taken_status_id or ticket.status_id != wf.taken_status_id:
-        return None
-    moves = [t for t in engine.transitions_from(ticket.status) if t.to_status.is_initial]
-    return moves[0] if moves else None
+    return engine.release_transition(ticket.status, ticket.type.workflow)
 
 
 def _implied_by_holding(ticket: Ticket, transition: Transition) -> bool:
