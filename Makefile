@@ -47,6 +47,7 @@ format: install-test
 	$(VENV)/bin/ruff check --fix comptoir
 
 sqlite-test: install-test
+	@./scripts/ensure-chromium
 	DATABASE_URL= $(VENV)/bin/pytest -n 2 $(PYTEST_ARGS)
 
 ## The suite again on PostgreSQL when one answers; a printed reason otherwise.

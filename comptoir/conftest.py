@@ -3,6 +3,8 @@ people across tenants, so every test can try another tenant's objects in one lin
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -106,3 +108,72 @@ def world(db):
 
 def pg_only(reason: str = "needs PostgreSQL (row locks across connections)"):
     return pytest.mark.skipif(connection.vendor != "postgresql", reason=reason)
+
+
+# --- Real browser (Debian's Chromium through Playwright) -------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One headless Chromium for the session; the tests skip, with the reason, without it."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(
+            f"browser tests need Debian's chromium at {CHROMIUM} (make test installs it as root)"
+        )
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("browser tests need the playwright package (make test installs it)")
+    # Playwright's sync API runs an event loop in this thread; the test's ORM calls are
+    # still plain synchronous code.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+class Browser:
+    """A page on the live server, with a login shortcut and named screenshots."""
+
+    def __init__(self, page, base_url: str):
+        self.page = page
+        self.base_url = base_url
+
+    def go(self, path: str):
+        self.page.goto(self.base_url + path)
+        return self.page
+
+    def login(self, username: str, password: str = "pw"):
+        self.page.context.clear_cookies()
+        self.go("/login/")
+        self.page.fill("input[name=username]", username)
+        self.page.fill("input[name=password]", password)
+        self.page.click("main form button[type=submit]")
+        return self.page
+
+    def shot(self, name: str) -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+
+@pytest.fixture
+def browser(chromium, live_server):
+    context = chromium.new_context(viewport={"width": 1280, "height": 860}, locale="fr-FR")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield Browser(page, live_server.url)
+    context.close()
