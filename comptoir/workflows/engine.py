@@ -139,9 +139,9 @@ def _convert(name: str, value: Any, desk_id: int) -> Any:
             amount = None
         if amount is None or not amount.is_finite():
             raise InvalidInput(_("The quote amount must be a number."), field=name)
+        amount = amount.quantize(Decimal("0.01")) if abs(amount) < Decimal("1e11") else amount
         if amount >= Decimal("1e10"):
             raise InvalidInput(_("The quote amount is too large."), field=name)
-        amount = amount.quantize(Decimal("0.01"))
         if amount <= 0:
             raise InvalidInput(_("The quote amount must be positive."), field=name)
         return amount

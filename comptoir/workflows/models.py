@@ -25,6 +25,13 @@ class Workflow(BilingualName):
         related_name="+",
         help_text=_("Where a take moves a ticket that is still in its initial status."),
     )
+    taken_means_held = models.BooleanField(
+        default=False,
+        help_text=_(
+            "The taken status means 'an agent holds it' (ENT En cours, N123 Pris en charge): "
+            "only take, assign, release and transfer enter or leave it."
+        ),
+    )
     confirm_transition = models.CharField(
         max_length=50,
         blank=True,

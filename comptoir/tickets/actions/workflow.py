@@ -141,6 +141,8 @@ def free_move(ticket: Ticket) -> Transition | None:
 
 
 def _implied_by_holding(ticket: Ticket, transition: Transition) -> bool:
+    if not ticket.type.workflow.taken_means_held:
+        return False  # e.g. ITIL: the desk classifies a ticket without anyone holding it
     return transition in (take_move(ticket), free_move(ticket))
 
 
@@ -156,6 +158,8 @@ def ticket_transition(
     with transaction.atomic():
         ticket = _base.lock(actor=actor, ticket=ticket, expected_version=expected_version)
         transition = engine.find_transition(ticket.status, code)
+        rel = relations(actor, ticket)
+        engine.check_actor(transition, rel)
         if _implied_by_holding(ticket, transition):
             # Entering or leaving the "taken" status is what take and release do, with the
             # agent in charge set or cleared; a bare status move would leave them apart.
@@ -168,7 +172,7 @@ def ticket_transition(
             actor=actor,
             transition=transition,
             data=data or {},
-            rel=relations(actor, ticket),
+            rel=rel,
         )
 
 

@@ -42,6 +42,7 @@ PRESET = {
             "name_fr": "Ticket ENT",
             "name_en": "ENT ticket",
             "taken_status": "en_cours",
+            "taken_means_held": True,
             "confirm_transition": "approve",
             "refute_transition": "reopen",
             "statuses": [

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -240,6 +240,16 @@ class Walk:
         assert t.key == f"{t.desk.key_prefix}{t.number}"
         created = Event.objects.get(ticket=t, kind="created")
         assert created.data["status"]["id"] == t.status_id
+        # NOT-4 "New": the reporting and affected persons get the confirmation, the
+        # customer who filed it included, in the affected person's language.
+        rows = list(
+            Outbox.objects.filter(event=created, recipient_id__in={t.reporter_id, t.affected_id})
+        )
+        assert sorted(r.recipient_id for r in rows) == sorted({t.reporter_id, t.affected_id})
+        for r in rows:
+            assert r.kind == "created"
+            assert r.language == t.affected.language
+            assert r.email and r.organisation_id == t.organisation_id
         self._check_status(t)
         return t
 
@@ -406,14 +416,11 @@ def test_non_string_required_value_is_converted(db):
     assert engine.clean_data(solve, {"solution": 42}, desk_id("itil")) == {"solution": "42"}
 
 
-@pytest.mark.xfail(
-    reason="engine.clean_data: an optional field holding only whitespace (an empty textarea) "
-    "is reported as *required* instead of being ignored",
-    strict=True,
-)
-def test_optional_blank_comment_is_ignored(db):
+@pytest.mark.parametrize("blank", ["\n  ", "", None])
+def test_optional_blank_comment_is_ignored(db, blank):
+    """An empty textarea is "not given": an optional value that is blank is dropped."""
     solve = transition("itil", "incident", "solve", "in_progress")
-    assert engine.clean_data(solve, {"solution": "ok", "comment": "\n  "}, desk_id("itil")) == {
+    assert engine.clean_data(solve, {"solution": "ok", "comment": blank}, desk_id("itil")) == {
         "solution": "ok"
     }
 
@@ -449,25 +456,24 @@ def test_appointment_required(plan):
     assert info.value.field == "appointment"
 
 
-@pytest.mark.xfail(
-    reason="engine._convert: parse_datetime raises ValueError for a well-formed but "
-    "impossible date (30 February, hour 25); it escapes instead of InvalidInput",
-    strict=True,
-)
 @pytest.mark.parametrize("value", ["2026-02-30 10:00", "2026-12-01 25:00"])
 def test_appointment_impossible_date_is_invalid_input(plan, value):
-    with pytest.raises(InvalidInput):
+    """Well-formed but impossible (30 February, hour 25): refused like any other bad date."""
+    with translation.override("en"), pytest.raises(InvalidInput) as info:
         engine.clean_data(plan, {"appointment": value}, desk_id("itil"))
+    assert info.value.field == "appointment"
+    assert str(info.value) == "The appointment must be a date and time, e.g. 2026-12-01 14:30."
 
 
-@pytest.mark.xfail(
-    reason="engine._convert returns a naive datetime for '2026-12-01 14:30' while USE_TZ "
-    "is on (Django warns on save and reads it in the default, not the user's, time zone)",
-    strict=True,
-)
 def test_appointment_is_timezone_aware(plan):
+    """A date without offset is read in the current time zone, never left naive."""
     when = engine.clean_data(plan, {"appointment": "2026-12-01 14:30"}, desk_id("itil"))
     assert timezone.is_aware(when["appointment"])
+    assert when["appointment"] == timezone.make_aware(datetime(2026, 12, 1, 14, 30))
+    with timezone.override("Europe/Paris"):
+        paris = engine.clean_data(plan, {"appointment": "2026-12-01 14:30"}, desk_id("itil"))
+    assert paris["appointment"].utcoffset() == timedelta(hours=1)
+    assert paris["appointment"].astimezone(UTC).hour == 13
 
 
 # -- quote amount -----------------------------------------------------------------------------
@@ -481,6 +487,10 @@ def test_appointment_is_timezone_aware(plan):
         (42, Decimal("42.00")),
         (Decimal("0.01"), Decimal("0.01")),
         ("9999999999.99", Decimal("9999999999.99")),
+        # French users type a decimal comma.
+        ("12,50", Decimal("12.50")),
+        (" 1500,5 ", Decimal("1500.50")),
+        ("0,01", Decimal("0.01")),
     ],
 )
 def test_quote_amount_converted(quote, value, expected):
@@ -489,12 +499,37 @@ def test_quote_amount_converted(quote, value, expected):
     assert cleaned["quote_amount"].as_tuple().exponent == -2
 
 
-@pytest.mark.parametrize("value", ["abc", "12,50", "1 500", "0", "-3", "1e10", "Infinity"])
-def test_quote_amount_out_of_bounds_or_not_a_number(quote, value):
-    with pytest.raises(InvalidInput) as info:
+NOT_A_NUMBER = "The quote amount must be a number."
+TOO_LARGE = "The quote amount is too large."
+NOT_POSITIVE = "The quote amount must be positive."
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("abc", NOT_A_NUMBER),
+        ("1 500", NOT_A_NUMBER),
+        ("1.500,50", NOT_A_NUMBER),  # a thousands separator is not guessed
+        ("12,5,0", NOT_A_NUMBER),
+        ("NaN", NOT_A_NUMBER),
+        ("sNaN", NOT_A_NUMBER),
+        ("Infinity", NOT_A_NUMBER),
+        ("-Infinity", NOT_A_NUMBER),
+        ("1e10", TOO_LARGE),
+        ("10000000000", TOO_LARGE),
+        ("9999999999.995", TOO_LARGE),  # rounds to 1e10 before the bound is checked
+        ("0", NOT_POSITIVE),
+        ("-3", NOT_POSITIVE),
+        ("-3,5", NOT_POSITIVE),
+        ("0.001", NOT_POSITIVE),  # rounds to 0.00
+        ("0,004", NOT_POSITIVE),
+    ],
+)
+def test_quote_amount_out_of_bounds_or_not_a_number(quote, value, message):
+    with translation.override("en"), pytest.raises(InvalidInput) as info:
         engine.clean_data(quote, {"quote_amount": value}, desk_id("n123"))
     assert info.value.field == "quote_amount"
-    assert str(info.value).strip()
+    assert str(info.value) == message
 
 
 def test_quote_amount_required(quote):
@@ -503,24 +538,27 @@ def test_quote_amount_required(quote):
     assert info.value.field == "quote_amount"
 
 
-@pytest.mark.xfail(
-    reason="engine._convert: Decimal('NaN') is parsed, then `amount <= 0` raises "
-    "decimal.InvalidOperation outside the try block instead of InvalidInput",
-    strict=True,
-)
-def test_quote_amount_nan_is_invalid_input(quote):
-    with pytest.raises(InvalidInput):
-        engine.clean_data(quote, {"quote_amount": "NaN"}, desk_id("n123"))
+@pytest.mark.parametrize("value", ["NaN", Decimal("NaN"), float("nan"), float("inf")])
+def test_quote_amount_nan_is_invalid_input(quote, value):
+    with translation.override("en"), pytest.raises(InvalidInput) as info:
+        engine.clean_data(quote, {"quote_amount": value}, desk_id("n123"))
+    assert info.value.field == "quote_amount"
+    assert str(info.value) == NOT_A_NUMBER
 
 
-@pytest.mark.xfail(
-    reason="engine._convert checks `amount <= 0` before quantizing: 0.001 passes and is "
-    "stored as a quote of 0.00",
-    strict=True,
-)
-def test_quote_amount_rounding_to_zero_is_refused(quote):
-    with pytest.raises(InvalidInput):
-        engine.clean_data(quote, {"quote_amount": "0.001"}, desk_id("n123"))
+@pytest.mark.parametrize("value", ["0.001", "0.004", Decimal("0.0049"), 0.001])
+def test_quote_amount_rounding_to_zero_is_refused(quote, value):
+    with translation.override("en"), pytest.raises(InvalidInput) as info:
+        engine.clean_data(quote, {"quote_amount": value}, desk_id("n123"))
+    assert info.value.field == "quote_amount"
+    assert str(info.value) == NOT_POSITIVE
+
+
+def test_quote_amount_messages_in_both_languages(quote):
+    for value in ("NaN", "1e10", "0.001"):
+        messages_in_both(
+            lambda v=value: engine.clean_data(quote, {"quote_amount": v}, desk_id("n123"))
+        )
 
 
 # -- waiting reason ---------------------------------------------------------------------------

@@ -180,10 +180,11 @@ def walk_common(walk, type_code):
     t = new(walk, type_code)
     t = walk.fire(t, "agent", "postpone", reason="Informations incomplètes")
     t = walk.fire(t, "agent", "start")  # postponed → in_progress
-    # 4. Classified then started, by transitions.
+    # 4. Taken (the take classifies it), then started. (A bare "classify" from New is
+    #    test_service_desk_classifies_without_taking_it.)
     t = new(walk, type_code)
-    t = walk.fire(t, "agent", "classify")  # new → classification
-    t = walk.fire(t, "agent", "start")  # classification → in_progress
+    t = walk.take(t, "agent2", expect=["classify"])  # new → classification
+    t = walk.fire(t, "agent2", "start")  # classification → in_progress
     # 5. Rejections, from every status that allows it.
     t = new(walk, type_code)
     t = walk.fire(t, "agent", "reject", reason="Hors contrat")  # new → rejected
@@ -191,10 +192,10 @@ def walk_common(walk, type_code):
     t = walk.fire(t, "agent", "postpone", reason="?")
     t = walk.fire(t, "agent", "reject", reason="Sans nouvelles")  # postponed → rejected
     t = new(walk, type_code)
-    t = walk.fire(t, "agent", "classify")
+    t = walk.take(t, "agent", expect=["classify"])
     t = walk.fire(t, "agent", "postpone", reason="Site fermé")  # classification → postponed
     t = new(walk, type_code)
-    t = walk.fire(t, "agent", "classify")
+    t = walk.take(t, "agent", expect=["classify"])
     t = walk.fire(t, "agent", "reject", reason="Doublon")  # classification → rejected
     assert t.status_reason == "Doublon" and t.state == "closed"
 
@@ -338,11 +339,28 @@ def test_only_the_scheduler_closes(walk, world):
             actions.ticket_transition(actor=actor, ticket=t, code="close")
 
 
-def test_customer_cannot_fire_staff_moves(walk, world):
+@pytest.mark.parametrize(
+    ("code", "data"),
+    [
+        ("classify", {}),
+        ("reject", {"reason": "x"}),
+        ("postpone", {"reason": "x"}),
+    ],
+)
+def test_customer_cannot_fire_staff_moves(walk, world, code, data):
     t = new(walk)
-    for code, data in (("classify", {}), ("reject", {"reason": "x"})):
-        with refused(t, PermissionDenied, code="transition_forbidden"):
-            actions.ticket_transition(actor=world.customer, ticket=t, code=code, data=data)
+    with refused(t, PermissionDenied, code="transition_forbidden"):
+        actions.ticket_transition(actor=world.customer, ticket=t, code=code, data=data)
+
+
+def test_service_desk_classifies_without_taking_it(walk, world):
+    """Seed 003 §1.4.2.3: "Classification" = complete, validated, ready for a specialist."""
+    t = new(walk)
+    t = walk.fire(t, "agent", "classify")  # new → classification
+    assert (t.status.code, t.assignee_id) == ("classification", None)
+    t = walk.take(t, "agent2")  # a specialist takes it; no status move
+    t = walk.fire(t, "agent2", "start")
+    assert t.status.code == "in_progress"
 
 
 @pytest.mark.parametrize("type_code", ["incident", "service_request"])
@@ -372,7 +390,7 @@ def test_converted_to_a_change_keeps_key_and_history(walk, world, type_code):
 
 
 def test_a_change_is_not_convertible(walk, world):
-    t = new(walk, "change")
+    t = new(walk, "change", actor="agent", reporter=world.customer)
     with refused(t, WorkflowError, code="not_convertible"):
         actions.ticket_convert(actor=world.agent, ticket=t)
 
@@ -393,15 +411,16 @@ def test_decline_needs_a_comment(walk, world):
         actions.ticket_transition(actor=world.agent, ticket=t, code="approve")
 
 
-@pytest.mark.xfail(
-    reason="notifications/rules.py record() skips the actor, so a customer who files an "
-    "ITIL ticket never gets the 'New' confirmation of registration (003 §1.5, NOT-4)",
-    strict=True,
-)
 def test_new_ticket_confirmation_reaches_its_creator(walk, world):
+    """003 §1.5, NOT-4 "New": the customer who files a ticket gets its confirmation."""
     t = new(walk)
     created = Event.objects.get(ticket=t, kind="created")
-    assert Outbox.objects.filter(event=created, recipient=world.customer).exists()
+    row = Outbox.objects.get(event=created, recipient=world.customer)
+    assert (row.kind, row.language) == ("created", world.customer.language)
+    # Other actions stay silent towards their own actor (a comment of theirs, for one).
+    actions.ticket_comment(actor=world.customer, ticket=t, body="Précision")
+    commented = Event.objects.get(ticket=t, kind="comment")
+    assert not Outbox.objects.filter(event=commented, recipient=world.customer).exists()
 
 
 def test_new_ticket_filed_by_phone_is_confirmed_to_the_customer(walk, world):
@@ -419,13 +438,13 @@ def test_staff_file_a_change_on_behalf_of_a_customer(walk, world):
     assert (t.type.code, t.status.code, t.reporter_id) == ("change", "new", world.customer.pk)
 
 
-@pytest.mark.xfail(
-    reason="presets/itil.py type `change` has customer_may_create=True, but seed 003 §3.3 "
-    "(and POR-1) offers customers only 'New Incident' and 'New Service Request'; a change "
-    "is converted by the provider (§1.4.1). Not fixed: comptoir/core/demo.py files changes "
-    "as customers",
-    strict=True,
-)
 def test_customer_cannot_file_a_change(walk, world):
+    """Seed 003 §3.3 (and POR-1) offers customers "New Incident" and "New Service Request";
+    a change is filed by the provider for them, or converted (§1.4.1)."""
     with refused(None, PermissionDenied, code="type_staff_only"):
         new(walk, "change")
+    assert {
+        t.code
+        for t in Workflow.objects.get(desk__slug="itil", code="request").desk.types.all()
+        if t.customer_may_create
+    } == {"incident", "service_request"}

@@ -9,7 +9,7 @@ import pytest
 from django.utils import translation
 
 from comptoir.catalog.models import SupportLevel
-from comptoir.core.errors import InvalidInput, PermissionDenied, WorkflowError
+from comptoir.core.errors import Conflict, InvalidInput, PermissionDenied, WorkflowError
 from comptoir.notifications.models import Outbox
 from comptoir.tickets import actions
 from comptoir.tickets.models import Comment, Event
@@ -151,7 +151,7 @@ def test_walk_every_transition(walk, world):
         t = walk.fire(t, "agent2", "hold")  # en cours → un instant
         t = walk.fire(t, "agent2", "start")
         t = walk.fire(t, "agent2", "answer", solution="Utilisateur créé")  # en cours → réponse
-        t = walk.fire(t, "customer", "refute")  # réponse envoyée → en cours
+        t = walk.fire(t, "customer", "refute", comment="Il manque les droits")  # → en cours
         t = walk.fire(t, "agent2", "answer", solution="Droits ajoutés")
         t = walk.confirm(t, accepted=True)
         t = walk.fire(t, "agent2", "close")  # réponse envoyée → fermé
@@ -184,7 +184,7 @@ def test_quote_needs_an_amount(walk, world):
     t = analysed(walk)
     with refused(t, InvalidInput, field="quote_amount"):
         actions.ticket_transition(actor=world.agent, ticket=t, code="submit_quote")
-    for bad in ("mille", "12,5", "-10", "0"):
+    for bad in ("mille", "-10", "0", "0,001", "NaN", "1e10"):
         with refused(t, InvalidInput, field="quote_amount"):
             actions.ticket_transition(
                 actor=world.agent, ticket=t, code="submit_quote", data={"quote_amount": bad}
@@ -193,6 +193,14 @@ def test_quote_needs_an_amount(walk, world):
     assert (t.status.code, t.quote_amount) == ("attente_chiffrage", Decimal("1500.00"))
     ev = Event.objects.filter(ticket=t, kind="status").last()
     assert ev.data["quote_amount"] == "1500.00"
+
+
+def test_quote_with_a_decimal_comma(walk, world):
+    """French users type "1234,5": it is the amount 1234.50."""
+    t = quoted(walk, amount="1234,5")
+    assert (t.status.code, t.quote_amount) == ("attente_chiffrage", Decimal("1234.50"))
+    ev = Event.objects.filter(ticket=t, kind="status").last()
+    assert ev.data["quote_amount"] == "1234.50"
 
 
 def test_accepted_quote_goes_to_realisation(walk, world):
@@ -279,18 +287,23 @@ def test_customer_cannot_escalate(walk, world):
         actions.ticket_escalate(actor=world.customer, ticket=t)
 
 
-@pytest.mark.xfail(
-    reason="tickets/actions/assignment.py ticket_escalate has no closed-ticket guard "
-    "(ticket_take and ticket_assign have one): a 'Fermé' ticket is moved to N2 and unassigned",
-    strict=True,
-)
 def test_closed_ticket_is_not_escalated(walk, world):
+    """As ticket_take and ticket_assign: a closed ticket stays where it is."""
     t = new(walk, "assistance")
     t = walk.take(t, "agent", expect=["take"])
     t = walk.fire(t, "agent", "answer", solution="Fait")
     t = walk.fire(t, "system", "close")
-    with refused(t, WorkflowError):
+    with refused(t, Conflict, code="closed"):
         actions.ticket_escalate(actor=world.agent, ticket=t)
+    with refused(t, Conflict, code="closed"):
+        actions.ticket_escalate(
+            actor=world.manager,
+            ticket=t,
+            level=SupportLevel.objects.get(desk__slug="n123", code="n3"),
+        )
+    messages_in_both(lambda: actions.ticket_escalate(actor=world.agent, ticket=t))
+    t = fresh(t)
+    assert (t.level.code, t.service.slug, t.assignee_id) == ("n1", "support-n1", world.agent.pk)
 
 
 @pytest.mark.parametrize("chosen", ["assistance", "applicatif"])
@@ -299,7 +312,8 @@ def test_application_incident_is_routed_to_n2(walk, world, chosen):
     assert (t.service.slug, t.category.slug, t.level.code) == ("support-n2", "applicatif", "n2")
     created = Event.objects.get(ticket=t, kind="created")
     told = set(Outbox.objects.filter(event=created).values_list("recipient_id", flat=True))
-    assert told == {world.agent.pk, world.agent2.pk, world.manager.pk}
+    # The N2 service's agents, and the customer who filed it (their confirmation, NOT-4).
+    assert told == {world.agent.pk, world.agent2.pk, world.manager.pk, world.customer.pk}
 
 
 def test_close_needs_confirmation_unless_the_delay_ran_out(walk, world):
@@ -312,14 +326,44 @@ def test_close_needs_confirmation_unless_the_delay_ran_out(walk, world):
     assert t.status.name_fr == "Fermé" and t.status.is_final
 
 
-@pytest.mark.xfail(
-    reason="presets/n123.py `refute` has no requires=['comment'] (WF-5: the requester refutes "
-    "by commenting); adding it needs ticket_confirm_resolution to pass the comment as data",
-    strict=True,
-)
 def test_dispute_transition_itself_needs_a_comment(walk, world):
     t = new(walk, "assistance")
     t = walk.take(t, "agent", expect=["take"])
     t = walk.fire(t, "agent", "answer", solution="Fait")
     with refused(t, InvalidInput, field="comment"):
         actions.ticket_transition(actor=world.customer, ticket=t, code="refute")
+    with refused(t, InvalidInput, field="comment"):
+        actions.ticket_transition(
+            actor=world.customer, ticket=t, code="refute", data={"comment": " \n "}
+        )
+    with refused(t, InvalidInput, field="comment"):
+        actions.ticket_confirm_resolution(actor=world.customer, ticket=t, accepted=False)
+    # Refuted through the confirmation: the comment travels with the move, once.
+    t = walk.confirm(t, accepted=False, comment="Toujours bloqué", expect=["refute"])
+    assert (t.status.code, t.confirmation) == ("en_cours", "")
+    comments = Comment.objects.filter(ticket=t, author=world.customer)
+    assert list(comments.values_list("body", "internal")) == [("Toujours bloqué", False)]
+
+
+@pytest.mark.parametrize("type_code", ["assistance", "evolution"])
+def test_take_and_release_are_not_bare_transitions(walk, world, type_code):
+    """ "Pris en charge" means a consultant holds the ticket: only take, release, assign and
+    transfer enter or leave it from "Ouvert"."""
+    t = new(walk, type_code)
+    with refused(t, WorkflowError, code="use_take_or_release"):
+        actions.ticket_transition(actor=world.agent, ticket=t, code="take")
+    t = walk.take(t, "agent", expect=["take"])
+    with refused(t, WorkflowError, code="use_take_or_release"):
+        actions.ticket_transition(actor=world.agent, ticket=t, code="release")
+    with refused(t, WorkflowError, code="use_take_or_release"):
+        actions.ticket_transition(actor=world.manager, ticket=t, code="release")
+    t = walk.release(t, "manager", expect=["release"])
+    assert t.status.code == "ouvert"
+
+
+def test_assigning_an_open_ticket_takes_it(walk, world):
+    t = new(walk, "assistance")
+    with walk._moves(t, "manager", ["take"]):
+        actions.ticket_assign(actor=world.manager, ticket=t, assignee=world.agent2)
+    t = fresh(t)
+    assert (t.status.code, t.assignee_id) == ("pris_en_charge", world.agent2.pk)

@@ -10,7 +10,7 @@ from comptoir.catalog.models import Priority
 from comptoir.conftest import category
 from comptoir.core.errors import InvalidInput, PermissionDenied, WorkflowError
 from comptoir.tickets import actions
-from comptoir.tickets.models import Comment, LinkKind, TicketLink
+from comptoir.tickets.models import Comment, Event, LinkKind, TicketLink
 from comptoir.tickets.relations import relations
 from comptoir.workflows.models import Status, Workflow
 from comptoir.workflows.tests.test_engine import (
@@ -306,21 +306,27 @@ def test_refute_needs_a_comment_and_goes_back_to_work(walk, world):
         actions.ticket_confirm_resolution(
             actor=world.customer, ticket=t, accepted=False, comment="   "
         )
-    t = walk.confirm(t, accepted=False, comment="L'erreur revient", expect=["refute"])
-    assert t.status.code == "en_cours"
-    assert Comment.objects.filter(ticket=t, author=world.customer, body="L'erreur revient").exists()
+    t = walk.confirm(t, accepted=False, comment=" L'erreur revient ", expect=["refute"])
+    assert (t.status.code, t.confirmation) == ("en_cours", "")
+    # The comment travels with the refute move: one public comment, trimmed.
+    comments = Comment.objects.filter(ticket=t, author=world.customer)
+    assert list(comments.values_list("body", "internal")) == [("L'erreur revient", False)]
+    confirmation = Event.objects.get(ticket=t, kind="confirmation")
+    assert confirmation.data == {"accepted": False}
 
 
-@pytest.mark.xfail(
-    reason="presets/spt.py `refute` has no requires=['comment'] (seed 001: the requester "
-    "refutes *by commenting*); adding it breaks ticket_confirm_resolution, which fires the "
-    "refute transition with data={} instead of passing the comment",
-    strict=True,
-)
 def test_refute_transition_itself_needs_a_comment(walk, world):
+    """Seed 001: the requester refutes *by commenting*, whichever way the move is fired."""
     t = resolved(walk)
     with refused(t, InvalidInput, field="comment"):
         actions.ticket_transition(actor=world.customer, ticket=t, code="refute")
+    with refused(t, InvalidInput, field="comment"):
+        actions.ticket_transition(
+            actor=world.customer, ticket=t, code="refute", data={"comment": "  "}
+        )
+    t = walk.fire(t, "customer", "refute", comment="Même erreur")
+    assert t.status.code == "en_cours"
+    assert Comment.objects.get(ticket=t, author=world.customer).body == "Même erreur"
 
 
 def test_only_the_requester_confirms_or_refutes(walk, world):
