@@ -12,7 +12,9 @@ import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent
-VAR_DIR = Path(os.environ.get("COMPTOIR_VAR_DIR", Path.cwd() / "var"))
+# Default: var/ beside the package's folder (the repository, for `make run`), not the
+# working directory, so a command run from elsewhere finds the same database.
+VAR_DIR = Path(os.environ.get("COMPTOIR_VAR_DIR", BASE_DIR.parent / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 
