@@ -170,6 +170,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("COMPTOIR_FROM_EMAIL", "comptoir@localhost")
 
 # TEN-4: external support mode, on by default for a provider.
 COMPTOIR_EXTERNAL_SUPPORT_MODE = envbool("COMPTOIR_EXTERNAL_SUPPORT_MODE", True)
+# TEN-4 option (000): the portal offers only the CIs of the user's own department.
+COMPTOIR_CI_BY_DEPARTMENT = envbool("COMPTOIR_CI_BY_DEPARTMENT", False)
 # Largest attachment accepted, in bytes.
 COMPTOIR_MAX_ATTACHMENT_BYTES = envint("COMPTOIR_MAX_ATTACHMENT_BYTES", 25 * 1024 * 1024)
 

@@ -9,7 +9,12 @@ from django.utils.translation import gettext_lazy as _
 
 class ConfigurationItem(models.Model):
     organisation = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.PROTECT, null=True, blank=True, editable=False
+        "accounts.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name=_("organisation"),
+        help_text=_("Set from the site; give it for a CI without site."),
     )
     site = models.ForeignKey(
         "accounts.Site",
@@ -34,7 +39,8 @@ class ConfigurationItem(models.Model):
         indexes = [models.Index(fields=["organisation", "site"], name="ci_tenant_idx")]
 
     def save(self, *args, **kwargs) -> None:  # the tenant column follows the site
-        self.organisation_id = self.site.organisation_id if self.site_id else None
+        if self.site_id:
+            self.organisation_id = self.site.organisation_id
         super().save(*args, **kwargs)
 
     def __str__(self) -> str:

@@ -38,7 +38,7 @@ def visibility_q(actor: User) -> Q | None:
     q = Q(reporter_id=actor.pk) | Q(affected_id=actor.pk) | guest_of
     if actor.role == Role.CUSTOMER_MANAGER and actor.site_id:
         q |= Q(site_id=actor.site_id)
-    for grant in VisibilityGrant.objects.filter(user_id=actor.pk):
+    for grant in _grants(actor):
         if grant.division:
             sites = Site.objects.filter(
                 organisation_id=grant.organisation_id, division=grant.division
@@ -47,6 +47,15 @@ def visibility_q(actor: User) -> Q | None:
         else:
             q |= Q(organisation_id=grant.organisation_id)
     return q
+
+
+def _grants(actor: User) -> list[VisibilityGrant]:
+    """The actor's grants, read once per request (the User object lives as long as it)."""
+    cached = getattr(actor, "_visibility_grants", None)
+    if cached is None:
+        cached = list(VisibilityGrant.objects.filter(user_id=actor.pk))
+        actor._visibility_grants = cached
+    return cached
 
 
 def visible_tickets(actor: User) -> QuerySet[Ticket]:

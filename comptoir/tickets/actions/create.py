@@ -124,7 +124,9 @@ def ticket_create(
         raise PermissionDenied(_("You are not an agent of this desk."), code="not_desk_agent")
     category = _route(type, category)
     reporter, affected = _people(actor, reporter, affected)
-    if ci is not None and (ci.site_id != affected.site_id):
+    if ci is not None and (
+        ci.site_id != affected.site_id or ci.organisation_id != affected.organisation_id
+    ):
         # CMDB-1: a person and a CI go together only when they share a site.
         raise InvalidInput(
             _("This configuration item is not on the affected person's site."), field="ci"

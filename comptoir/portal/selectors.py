@@ -1,0 +1,252 @@
+"""Reads the customer portal needs beyond `tickets.selectors`, each scoped to the actor.
+
+Tickets are always read from `visible_tickets(actor)` (TEN-2); the catalogue rows a
+customer may file against (types, categories, priorities) and the configuration items of
+their own site (TEN-4, CMDB-1) are read here so the views stay thin.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+
+from comptoir.accounts.models import CUSTOMER_ROLES, Role, User, VisibilityGrant
+from comptoir.catalog.models import Category, Priority, TicketType
+from comptoir.cmdb.models import ConfigurationItem
+from comptoir.core.errors import NotFound
+from comptoir.core.i18n import tr
+from comptoir.tickets.models import Assessment, Mute, Ticket, TicketLink
+from comptoir.tickets.selectors import LIST_RELATED, visible_tickets
+from comptoir.workflows.models import State, Status, Transition
+
+PAGE_SIZE = 25
+
+
+# --- what a customer may file ------------------------------------------------------------
+
+
+def creatable_types(*, actor: User) -> list[TicketType]:
+    """The types a customer may create (TIC-1: 001's Licence is staff only), active desks."""
+    return list(
+        TicketType.objects.filter(customer_may_create=True, desk__is_active=True)
+        .select_related("desk")
+        .order_by("desk__slug", "order", "id")
+    )
+
+
+def creatable_type_get(*, actor: User, desk: str, code: str) -> TicketType:
+    found = (
+        TicketType.objects.filter(
+            desk__slug=desk, code=code, customer_may_create=True, desk__is_active=True
+        )
+        .select_related("desk")
+        .first()
+    )
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def category_choices(*, desk_id: int) -> QuerySet[Category]:
+    """The desk's active categories, grouped by service (TIC-4)."""
+    return (
+        Category.objects.filter(service__desk_id=desk_id, is_active=True, service__is_active=True)
+        .select_related("service")
+        .order_by("service__name_fr", "service_id", "name_fr", "id")
+    )
+
+
+def priority_choices(*, desk_id: int) -> QuerySet[Priority]:
+    return Priority.objects.filter(desk_id=desk_id).order_by("rank", "id")
+
+
+def ci_choices(*, actor: User) -> QuerySet[ConfigurationItem]:
+    """TEN-4, CMDB-1: only the CIs of the customer's own site; none without a site. With
+    COMPTOIR_CI_BY_DEPARTMENT (000's option), only those of their department."""
+    if not actor.site_id:
+        return ConfigurationItem.objects.none()
+    qs = ConfigurationItem.objects.filter(site_id=actor.site_id)
+    if getattr(settings, "COMPTOIR_CI_BY_DEPARTMENT", False):
+        qs = qs.filter(department_id=actor.department_id) if actor.department_id else qs.none()
+    return qs.order_by("name", "id")
+
+
+def affected_choices(*, actor: User) -> QuerySet[User]:
+    """Outside external mode (TEN-4), a customer may file for a colleague of their site."""
+    if not actor.site_id:
+        return User.objects.filter(pk=actor.pk)
+    return User.objects.filter(
+        site_id=actor.site_id, role__in=list(CUSTOMER_ROLES), is_active=True
+    ).order_by("last_name", "first_name", "username")
+
+
+def template_for(*, actor: User, category: Category | None) -> tuple[str, str]:
+    """TIC-6: the category's subject and body in the active language; empty for a user
+    without site in external mode (TEN-4)."""
+    if category is None or cannot_file(actor=actor):
+        return "", ""
+    return tr(category, "template_subject"), tr(category, "template_body")
+
+
+def cannot_file(*, actor: User) -> bool:
+    """TEN-4: in external mode a customer without a site cannot file a request."""
+    return bool(settings.COMPTOIR_EXTERNAL_SUPPORT_MODE and not actor.site_id)
+
+
+# --- my tickets ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PortalFilters:
+    """POR-2: by default my open tickets; search by number, title, status, name, reference."""
+
+    text: str = ""
+    status: str = ""  # a status name, in either language
+    closed: bool = False  # closed ones too
+    everyone: bool = False  # every ticket I may see, not only mine (TEN-3)
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[Ticket]
+    next_cursor: str | None
+    prev_cursor: str | None
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def encode_cursor(ticket: Ticket) -> str:
+    micros = (ticket.updated_at - _EPOCH) // timedelta(microseconds=1)
+    return f"{micros}.{ticket.pk}"
+
+
+def decode_cursor(value: str | None) -> tuple[datetime, int] | None:
+    match = re.fullmatch(r"(-?\d{1,20})\.(\d{1,20})", value or "")
+    if not match:
+        return None
+    try:
+        when = _EPOCH + timedelta(microseconds=int(match[1]))
+    except OverflowError:
+        return None
+    return when, int(match[2])
+
+
+def wider_view(*, actor: User) -> bool:
+    """Whether the actor may see tickets beyond their own (customer manager, TEN-3 grant)."""
+    if actor.role == Role.CUSTOMER_MANAGER and actor.site_id:
+        return True
+    return VisibilityGrant.objects.filter(user_id=actor.pk).exists()
+
+
+def status_choices() -> list[str]:
+    """Status names a customer may search for, in the active language, each once."""
+    seen: dict[str, None] = {}
+    statuses = Status.objects.filter(workflow__desk__is_active=True).order_by(
+        "state", "order", "id"
+    )
+    for s in statuses.only("name_fr", "name_en", "state", "order"):
+        seen.setdefault(s.name, None)
+    return list(seen)
+
+
+def _search(qs: QuerySet[Ticket], text: str) -> QuerySet[Ticket]:
+    text = text.strip()[:100]
+    if not text:
+        return qs
+    people = User.objects.filter(role__in=list(CUSTOMER_ROLES)).filter(
+        Q(first_name__icontains=text) | Q(last_name__icontains=text) | Q(username__iexact=text)
+    )
+    statuses = Status.objects.filter(Q(name_fr__iexact=text) | Q(name_en__iexact=text))
+    q = (
+        Q(key__iexact=text)
+        | Q(personal_reference__iexact=text)
+        | Q(title__icontains=text)
+        | Q(reporter_id__in=people.values("id"))
+        | Q(affected_id__in=people.values("id"))
+        | Q(status_id__in=statuses.values("id"))
+    )
+    number = text.lstrip("#")
+    if number.isdigit() and len(number) < 10:
+        q |= Q(number=int(number))
+    return qs.filter(q)
+
+
+def my_tickets(
+    *, actor: User, filters: PortalFilters, after: str | None = None, before: str | None = None
+) -> Page:
+    """One page of tickets, newest updated first, by keyset (no count over millions)."""
+    qs = visible_tickets(actor)
+    if not filters.closed:
+        qs = qs.filter(state__in=[State.OPEN, State.RESOLVED])
+    if not filters.everyone:
+        qs = qs.filter(Q(reporter_id=actor.pk) | Q(affected_id=actor.pk))
+    if filters.status:
+        named = Status.objects.filter(Q(name_fr=filters.status) | Q(name_en=filters.status))
+        qs = qs.filter(status_id__in=named.values("id"))
+    qs = _search(qs, filters.text).select_related(*LIST_RELATED)
+    back = decode_cursor(before)
+    forth = decode_cursor(after)
+    if back is not None:
+        when, pk = back
+        older_first = qs.filter(Q(updated_at__gt=when) | Q(updated_at=when, id__gt=pk))
+        rows = list(older_first.order_by("updated_at", "id")[: PAGE_SIZE + 1])
+        more = len(rows) > PAGE_SIZE
+        rows = rows[:PAGE_SIZE][::-1]
+        has_prev, has_next = more, True
+    else:
+        if forth is not None:
+            when, pk = forth
+            qs = qs.filter(Q(updated_at__lt=when) | Q(updated_at=when, id__lt=pk))
+        rows = list(qs.order_by("-updated_at", "-id")[: PAGE_SIZE + 1])
+        has_next = len(rows) > PAGE_SIZE
+        rows = rows[:PAGE_SIZE]
+        has_prev = forth is not None
+    return Page(
+        rows=rows,
+        next_cursor=encode_cursor(rows[-1]) if rows and has_next else None,
+        prev_cursor=encode_cursor(rows[0]) if rows and has_prev else None,
+    )
+
+
+# --- one ticket ------------------------------------------------------------------------------
+
+
+def is_muted(*, actor: User, ticket: Ticket) -> bool:
+    """NOT-5; `ticket` comes from a selector, so it is one the actor may see."""
+    return Mute.objects.filter(ticket_id=ticket.pk, user_id=actor.pk).exists()
+
+
+def my_assessment(*, actor: User, ticket: Ticket) -> Assessment | None:
+    return Assessment.objects.filter(
+        ticket_id=ticket.pk, user_id=actor.pk, ticket__in=visible_tickets(actor)
+    ).first()
+
+
+def linked_tickets(*, actor: User, ticket: Ticket) -> list[tuple[str, Ticket]]:
+    """TIC-5: the tickets this one references or is referenced by, that the actor sees."""
+    visible = visible_tickets(actor).values("id")
+    links = (
+        TicketLink.objects.filter(Q(source_id=ticket.pk) | Q(target_id=ticket.pk))
+        .filter(source_id__in=visible, target_id__in=visible)
+        .select_related("source__status", "target__status")
+        .order_by("created_at", "id")
+    )
+    out = []
+    for link in links:
+        if link.source_id == ticket.pk:
+            out.append(("out", link.target))
+        else:
+            out.append(("in", link.source))
+    return out
+
+
+def awaiting_confirmation_status(*, ticket: Ticket) -> bool:
+    """Whether the ticket sits where a resolution asks the requester to confirm (WF-5)."""
+    return Transition.objects.filter(
+        workflow_id=ticket.type.workflow_id, to_status_id=ticket.status_id, asks_confirmation=True
+    ).exists()
