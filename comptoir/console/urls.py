@@ -1,9 +1,33 @@
 from django.urls import path
 
-from comptoir.console import views
+from comptoir.console.views import create, manage, people, preferences, queue, ticket
+from comptoir.console.views import ticket_actions as act
 
 app_name = "console"
 
 urlpatterns = [
-    path("", views.queue, name="queue"),
+    path("", queue.queue, name="queue"),
+    path("views/save/", queue.queue_save, name="queue_save"),
+    path("views/<int:pk>/delete/", queue.queue_delete, name="queue_delete"),
+    path("people/", people.people_lookup, name="people"),
+    path("new/", create.new_ticket, name="new"),
+    path("new/<slug:desk>/", create.new_ticket_desk, name="new_desk"),
+    path("new/<slug:desk>/template/", create.new_ticket_template, name="new_template"),
+    path("t/<str:key>/", ticket.ticket_page, name="ticket"),
+    path("t/<str:key>/take/<slug:code>/", act.ticket_take_then, name="take_then"),
+    path("t/<str:key>/move/<slug:code>/", act.ticket_move, name="move"),
+    path("t/<str:key>/<slug:action>/", act.ticket_action, name="action"),
+    path("services/", manage.services, name="services"),
+    path("services/<int:pk>/", manage.service_page, name="service"),
+    path("services/<int:pk>/categories/<int:category>/", manage.category_page, name="category"),
+    path(
+        "services/<int:pk>/members/<int:user_id>/preferences/",
+        preferences.member_preferences,
+        name="member_preferences",
+    ),
+    path("services/<int:pk>/<slug:action>/", manage.service_action, name="service_action"),
+    path("preferences/", preferences.preferences, name="preferences"),
+    path(
+        "preferences/<int:pk>/<slug:kind>/", preferences.preferences_save, name="preferences_save"
+    ),
 ]

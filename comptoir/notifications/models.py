@@ -89,3 +89,52 @@ class WatchPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} @ {self.service_id}: {self.level}"
+
+
+class ReportScope(models.TextChoices):
+    """NOT-3: which tickets a daily report lists (002 §II.1)."""
+
+    FREE = "free", _("Free: every free or in-progress ticket of the service")
+    CATEGORIES = "categories", _("Categories I manage: their free or in-progress tickets")
+    MINE = "mine", _("Managed: only the tickets I hold")
+    NONE = "none", _("None: no daily report for this service")
+
+
+class DailyReportPreference(models.Model):
+    """NOT-3: a service agent's daily report for one service: which tickets, at one or two
+    hours of the day, on weekends or not; suspended, grouped with the other services in one
+    mail, and with the tickets closed, refused or postponed since the last report.
+
+    No row means no report ("Aucun"): the seed asks people to switch reports on."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    service = models.ForeignKey("catalog.Service", on_delete=models.CASCADE, related_name="+")
+    scope = models.CharField(
+        _("tickets listed"), max_length=12, choices=ReportScope.choices, default=ReportScope.NONE
+    )
+    hour1 = models.PositiveSmallIntegerField(_("sending hour"), default=8)
+    hour2 = models.PositiveSmallIntegerField(_("second sending hour"), null=True, blank=True)
+    weekend = models.BooleanField(_("send on weekends too"), default=False)
+    suspended = models.BooleanField(_("suspended"), default=False)
+    group_all = models.BooleanField(_("group the services in one mail"), default=False)
+    include_closed = models.BooleanField(
+        _("show tickets closed, refused or postponed since the last report"), default=False
+    )
+
+    class Meta:
+        verbose_name = _("daily report")
+        verbose_name_plural = _("daily reports")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "service"], name="daily_report_unique"),
+            models.CheckConstraint(
+                condition=models.Q(hour1__lte=23)
+                & (models.Q(hour2__isnull=True) | models.Q(hour2__lte=23)),
+                name="daily_report_hours",
+            ),
+        ]
+
+    def hours(self) -> list[int]:
+        return sorted({h for h in (self.hour1, self.hour2) if h is not None})
+
+    def __str__(self) -> str:
+        return f"{self.user_id} @ {self.service_id}: {self.scope}"

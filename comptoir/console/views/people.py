@@ -1,0 +1,45 @@
+"""Directory lookup (TEN-7, 002 "Recherche LDAP"): people by login, e-mail or name, among
+those the agent may see, as radio buttons a form can submit (htmx fragment)."""
+
+from __future__ import annotations
+
+import re
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from comptoir.accounts.models import User
+from comptoir.accounts.selectors import directory_lookup
+from comptoir.core.errors import DomainError
+from comptoir.tickets.relations import may_follow
+from comptoir.tickets.selectors import ticket_get
+from comptoir.web.access import staff_required
+
+NAME = re.compile(r"^[A-Za-z0-9_-]{1,60}$")
+
+
+@staff_required
+def people_lookup(request: HttpRequest) -> HttpResponse:
+    field = request.GET.get("field", "")
+    pick = request.GET.get("pick", "")
+    if not (NAME.match(field) and NAME.match(pick)):
+        field, pick = "user", "pick"
+    term = request.GET.get(field) or request.GET.get("q", "")
+    people = directory_lookup(actor=request.user, term=term, limit=20)
+    kind = request.GET.get("kind", "any")
+    if kind == "customer":
+        people = [p for p in people if p.is_customer]
+    elif kind == "staff":
+        people = [p for p in people if p.is_staff_member or p.is_admin]
+    key = request.GET.get("ticket")
+    if key:
+        try:
+            ticket = ticket_get(actor=request.user, key=key)
+            people = [p for p in people if may_follow(p, ticket)]
+        except DomainError:
+            people = []
+    ids = [p.pk for p in people[:10]]
+    rows = User.objects.filter(pk__in=ids).select_related("organisation", "site")
+    by_id = {u.pk: u for u in rows}
+    ctx = {"people": [by_id[i] for i in ids if i in by_id], "pick": pick, "term": term.strip()}
+    return render(request, "console/partials/people.html", ctx)
