@@ -53,7 +53,7 @@ sqlite-test: install-test
 ## The suite again on PostgreSQL when one answers; a printed reason otherwise.
 pg-test: install-test
 	@if $(PY) scripts/pg_reachable.py "$(PG_TEST_URL)"; then \
-	  DATABASE_URL="$(PG_TEST_URL)" $(VENV)/bin/pytest -n 2 $(PYTEST_ARGS); \
+	  COMPTOIR_CONN_MAX_AGE=0 DATABASE_URL="$(PG_TEST_URL)" $(VENV)/bin/pytest -n 2 $(PYTEST_ARGS); \
 	else echo "SKIPPED the PostgreSQL run: no PostgreSQL answers at $(PG_TEST_URL)"; fi
 
 ## make test: install the test dependencies, lint, then the suite on SQLite and PostgreSQL
