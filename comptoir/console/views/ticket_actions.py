@@ -326,7 +326,7 @@ def ticket_move(request: HttpRequest, key: str, code: str) -> HttpResponse:
         name,
         form,
         actions.ticket_transition,
-        _("Status changed: %(name)s.") % {"name": transition.name},
+        _("Status changed: %(name)s.") % {"name": transition.to_status.name},
         code=code,
         data=form.data_for_action(),
         expected_version=_version(request),

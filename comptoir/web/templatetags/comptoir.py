@@ -9,7 +9,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from comptoir.core.i18n import tr
-from comptoir.tickets.models import Event
+from comptoir.tickets.models import Event, Ticket
+from comptoir.workflows.models import WaitingReason
 
 register = template.Library()
 
@@ -82,6 +83,15 @@ def event_sentence(event: Event) -> str:
     if kind == "mute":
         return _("muted the ticket") if d.get("muted") else _("unmuted the ticket")
     return kind
+
+
+@register.simple_tag
+def waiting_reason_name(event: Event) -> str:
+    """The waiting reason a status event keeps by its code, named in the reader's language."""
+    code = (event.data or {}).get("waiting_reason", "")
+    desk = Ticket.objects.filter(pk=event.ticket_id).values("desk_id")[:1]
+    reason = WaitingReason.objects.filter(desk_id=desk, code=code).first()
+    return tr(reason, "name") if reason else code
 
 
 def _field_name(name: str) -> str:

@@ -15,6 +15,10 @@ sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
 
 TICKET_URL = re.compile(r"/(?:portal/tickets|console/t)/([^/]+)/")
+# The header's links, in either language.
+MY_TICKETS = re.compile("^(Mes tickets|My tickets)$")
+QUEUES = re.compile("^(Files d'attente|Queues)$")
+TAKEN = re.compile("Vous avez pris en charge ce ticket|You now hold this ticket")
 
 
 def sign_in(browser: Browser, username: str):
@@ -41,8 +45,8 @@ def key_of(page) -> str:
 
 
 def portal_new_form(page, *, desk: str, card: str):
-    """"New request" in the header, then the kind of request in the desk's section."""
-    page.locator("header a[data-new-ticket]").click()
+    """ "New request" in the header, then the kind of request in the desk's section."""
+    page.locator("header.topbar a[data-new-ticket]").click()
     section = page.locator("section.desk").filter(has=page.get_by_role("heading", name=desk))
     section.get_by_role("link", name=card).click()
     expect(page.locator("form.new-ticket")).to_be_visible()
@@ -67,7 +71,7 @@ def portal_ticket(browser: Browser, key: str, *, closed: bool = False):
     """The customer's ticket page, reached from "My tickets" like a customer does (with
     the "closed ones too" switch for a closed one)."""
     page = browser.page
-    page.locator("header").get_by_role("link", name=re.compile("^(Mes tickets|My tickets)$")).click()
+    page.locator("header.topbar").get_by_role("link", name=MY_TICKETS).click()
     if closed:
         page.locator("search input[name=closed]").check()
         page.locator("search button[type=submit]").click()
@@ -84,7 +88,7 @@ def console_open(browser: Browser, key: str):
     """From the queue (free tickets by default) or, if not there, the "all" tab, open the
     ticket by its key."""
     page = browser.page
-    page.locator("header").get_by_role("link", name=re.compile("^(Files d.attente|Queues)$")).click()
+    page.locator("header.topbar").get_by_role("link", name=QUEUES).click()
     table = page.locator("#queue-table")
     link = table.get_by_role("link", name=key, exact=True)
     expect(table).to_be_visible()
@@ -104,7 +108,7 @@ def console_take(page) -> None:
     page.locator("section.actions").get_by_role(
         "button", name=re.compile("^(Prendre en charge|Take)$")
     ).click()
-    expect(page.locator(".messages")).to_be_visible()
+    expect(page.locator(".messages")).to_contain_text(TAKEN)
 
 
 def console_move(

@@ -32,9 +32,7 @@ from .stories import (
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_spt_support_request_from_portal_to_closed_then_a_new_one_referencing_it(
-    world, browser
-):
+def test_spt_support_request_from_portal_to_closed_then_a_new_one_referencing_it(world, browser):
     title = "Erreur à la validation des factures"
     # Alice files a Support request.
     page = sign_in(browser, "alice")
@@ -63,7 +61,7 @@ def test_spt_support_request_from_portal_to_closed_then_a_new_one_referencing_it
     expect(console_status(page)).to_have_text("Ouvert")
     console_move(page, "Qualifier")
     expect(console_status(page)).to_have_text("Qualifié")
-    expect(page.locator(".messages")).to_contain_text("Statut modifié : Qualifier.")
+    expect(page.locator(".messages")).to_contain_text("Statut modifié : Qualifié.")
     console_move(page, "Prendre en cours")
     expect(console_status(page)).to_have_text("En cours")
 
@@ -73,9 +71,7 @@ def test_spt_support_request_from_portal_to_closed_then_a_new_one_referencing_it
     expect(box.locator(".field-error")).to_have_text(
         "Le champ Commentaire est obligatoire pour l'action “Demander au client”."
     )
-    expect(box.get_by_label("Commentaire", exact=True)).to_have_attribute(
-        "aria-invalid", "true"
-    )
+    expect(box.get_by_label("Commentaire", exact=True)).to_have_attribute("aria-invalid", "true")
     expect(console_status(page)).to_have_text("En cours")
     console_move(
         page, "Demander au client", fill={"Commentaire": "Quel est le numéro de la facture ?"}
@@ -171,9 +167,7 @@ def test_ent_ticket_transferred_with_the_agent_as_guest_closed_there_and_reopene
     expect(page.locator(".status-card .awaiting")).to_contain_text("Les gestionnaires du service")
 
     # NOT-1: the service's managers are told of the new ticket.
-    assert Outbox.objects.filter(
-        ticket__key=key, kind="created", recipient=world.manager
-    ).exists()
+    assert Outbox.objects.filter(ticket__key=key, kind="created", recipient=world.manager).exists()
 
     # Gaston takes it, then hands it to Services Généraux, staying as a guest.
     page = sign_in(browser, "gaston")
@@ -189,7 +183,9 @@ def test_ent_ticket_transferred_with_the_agent_as_guest_closed_there_and_reopene
         fill={"Motif du transfert": "La prise est hors service : électricité."},
         check=("Devenir invité du ticket",),
     )
-    expect(page.locator(".messages")).to_contain_text("Transféré vers Électricité.")
+    expect(page.locator(".messages")).to_contain_text(
+        "Transféré vers Services Généraux / Électricité."
+    )
     assert key_of(page) == key  # still in sight: back on its page, not on the queue
     expect(console_status(page)).to_have_text("Libre")
     facts = page.locator(".ticket-side .facts").first
@@ -200,7 +196,7 @@ def test_ent_ticket_transferred_with_the_agent_as_guest_closed_there_and_reopene
         "a transféré le ticket de “Réseau” vers “Électricité”"
     )
     expect(page.locator("#timeline")).to_contain_text("La prise est hors service : électricité.")
-    page.locator("header").get_by_role("link", name="Files d'attente").click()
+    page.locator("header.topbar").get_by_role("link", name="Files d'attente").click()
     page.locator("#queue-tabs").get_by_role("link", name="En copie").click()
     expect(page.locator("#queue-table").get_by_role("link", name=key)).to_be_visible()
 
@@ -223,7 +219,7 @@ def test_ent_ticket_transferred_with_the_agent_as_guest_closed_there_and_reopene
     confirm = page.locator("#confirm")
     confirm.get_by_role("button", name="Non, ce n'est pas résolu").click()
     expect(page.locator("#confirm .error")).to_have_text(
-        "Dites dans un commentaire pourquoi la solution ne répond pas à votre demande."
+        "Expliquez dans un commentaire pourquoi la solution ne répond pas à votre demande."
     )
     expect(portal_status(page)).to_have_text("Clos")
     confirm.get_by_label("Commentaire").fill("Toujours pas de réseau ce matin.")
@@ -252,7 +248,7 @@ def test_itil_incident_with_a_reference_solved_then_sent_back_with_a_comment_in_
     expect(portal_status(page)).to_have_text("New")
     key = key_of(page)
     expect(page.locator("h1")).to_have_text(f"{key} Printer jams on floor 2")
-    expect(page.locator(".facts-card")).to_contain_text("Personal reference PO1234")
+    expect(page.locator(".facts-card")).to_contain_text(re.compile(r"Personal reference\s*PO1234"))
 
     # Gaston, in English too: take (classification), start, wait, start, solve.
     page = sign_in(browser, "gaston")
@@ -267,16 +263,22 @@ def test_itil_incident_with_a_reference_solved_then_sent_back_with_a_comment_in_
     expect(console_status(page)).to_have_text("In progress")
     console_move(page, "Wait", select={"Waiting reason": "Waiting for customer feedback"})
     expect(console_status(page)).to_have_text("Waiting")
-    expect(page.locator(".ticket-main")).to_contain_text(
+    expect(page.locator(".ticket-main .description")).to_contain_text(
         "Waiting reason: Waiting for customer feedback"
+    )
+    expect(page.locator("#timeline li").first).to_contain_text(
+        "Waiting reason: Waiting for customer feedback"  # its name, not its code
     )
     console_move(page, "Start")
     expect(console_status(page)).to_have_text("In progress")
     console_move(page, "Solve", fill={"Solution": "Fuser unit replaced."})
     expect(console_status(page)).to_have_text("Solved")
+    expect(page.locator(".messages")).to_contain_text("Status changed: Solved.")
     expect(page.locator("#timeline")).to_contain_text(
         "changed the status from “In progress” to “Solved”"
     )
+    # The waiting reason is history now: in the timeline, no longer on the ticket.
+    expect(page.locator(".ticket-main .description")).not_to_contain_text("Waiting reason")
     browser.shot("console-ticket-en")
 
     # Alice refuses the solution: never without a comment.
@@ -285,11 +287,16 @@ def test_itil_incident_with_a_reference_solved_then_sent_back_with_a_comment_in_
     portal_ticket(browser, key)
     expect(portal_status(page)).to_have_text("Solved")
     expect(page.locator("section.solution")).to_contain_text("Fuser unit replaced.")
+    expect(page.locator("#timeline")).to_contain_text(
+        "Waiting reason: Waiting for customer feedback"
+    )
+    sent = []
+    page.on("request", lambda r: sent.append(r) if r.url.endswith("/move/reopen/") else None)
     reopen = page.locator("#move-reopen")
     comment = reopen.get_by_label("Comment (required)")
     reopen.get_by_role("button", name="Back to in progress").click()
-    # The browser holds the empty form back…
-    assert comment.evaluate("e => e.validity.valueMissing")
+    # The browser holds the empty form back (nothing is sent, the field is flagged)…
+    assert comment.evaluate("e => e.matches(':user-invalid') && e.validity.valueMissing")
     expect(portal_status(page)).to_have_text("Solved")
     # …and a comment of blanks only is refused by the server, next to the field.
     comment.fill("   ")
@@ -307,6 +314,7 @@ def test_itil_incident_with_a_reference_solved_then_sent_back_with_a_comment_in_
     page.locator("#move-reopen").get_by_role("button", name="Back to in progress").click()
     expect(portal_status(page)).to_have_text("In progress")
     expect(page.locator(".messages")).to_contain_text("Done: “Back to in progress”.")
+    assert len(sent) == 2  # the blank comment and the real one, never the empty form
     timeline = page.locator("#timeline")
     expect(timeline).to_contain_text("changed the status from “Solved” to “In progress”")
     expect(timeline).to_contain_text("It jams again since this morning.")
@@ -317,9 +325,7 @@ def test_itil_incident_with_a_reference_solved_then_sent_back_with_a_comment_in_
 def test_n123_application_change_with_a_quote_accepted_in_the_portal(world, browser):
     title = "Ajouter le champ « centre de coût » aux commandes"
     page = sign_in(browser, "alice")
-    portal_new_form(
-        page, desk="Support N1/N2/N3", card="Nouvelle demande : Évolution applicative"
-    )
+    portal_new_form(page, desk="Support N1/N2/N3", card="Nouvelle demande : Évolution applicative")
     portal_choose_category(page, label="Catégorie", category="Applicatif")
     page.get_by_label("Titre").fill(title)
     page.get_by_label("Description").fill("Sur l'écran des commandes fournisseurs.")
