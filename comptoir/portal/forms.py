@@ -72,7 +72,11 @@ class NewTicketForm(forms.Form):
     priority with its meaning, personal reference, attachments, a CI of my site. In
     external mode (TEN-4) the form has no requester, affected person or site at all."""
 
-    category = CategoryChoiceField(queryset=Category.objects.none(), label=_("Category"))
+    category = CategoryChoiceField(
+        queryset=Category.objects.none(),
+        label=_("Category"),
+        empty_label=_("— choose a category —"),
+    )
     title = forms.CharField(
         label=_("Title"),
         required=False,

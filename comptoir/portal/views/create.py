@@ -117,7 +117,10 @@ def _initial(actor, type_: TicketType, category_id, references: Ticket | None) -
     if category is None and references is not None:
         category = categories.filter(pk=references.category_id).first()
     if category is None:
-        category = categories.first()
+        # Preselect only when there is nothing to choose: a guess would file requests in
+        # the wrong category (and propose the wrong template).
+        only = list(categories[:2])
+        category = only[0] if len(only) == 1 else None
     subject, body = selectors.template_for(actor=actor, category=category)
     return {
         "category": category.pk if category else None,
