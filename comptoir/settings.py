@@ -67,13 +67,16 @@ INSTALLED_APPS = [
     "comptoir.accounts",
     "comptoir.catalog",
     "comptoir.workflows",
+    "comptoir.sla",
     "comptoir.cmdb",
     "comptoir.tickets",
     "comptoir.notifications",
     "comptoir.web",
     "comptoir.console",
     "comptoir.portal",
+    "comptoir.jobs",
     "django_htmx",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -167,6 +170,10 @@ MAILERS = {
     }
 }
 DEFAULT_FROM_EMAIL = os.environ.get("COMPTOIR_FROM_EMAIL", "comptoir@localhost")
+
+# Background work (docs/decisions/0005-background-work.md): django.tasks with the
+# database-backed queue of django-tasks-db, so the embedded default needs no other server.
+TASKS = {"default": {"BACKEND": "django_tasks_db.backend.DatabaseBackend"}}
 
 # TEN-4: external support mode, on by default for a provider.
 COMPTOIR_EXTERNAL_SUPPORT_MODE = envbool("COMPTOIR_EXTERNAL_SUPPORT_MODE", True)

@@ -12,7 +12,7 @@ import binascii
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db.models import F, Q, QuerySet, Value
@@ -63,7 +63,10 @@ SORTS: dict[str, tuple[Any, tuple[tuple[str, bool], ...]]] = {
     "priority": (_("Priority"), (("prank", False), ("updated_at", True), ("id", True))),
     "status": (_("Status"), (("sorder", False), ("updated_at", True), ("id", True))),
     "age": (_("Longest in its status"), (("status_changed_at", False), ("id", False))),
+    "sla": (_("SLA due first"), (("sdue", False), ("id", False))),
 }
+# Tickets without a running SLA deadline sort after every real one (SLA-2).
+NO_DUE = datetime(9000, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -147,7 +150,11 @@ def _filtered(actor: User, p: QueueParams) -> QuerySet[Ticket]:
             | Q(affected__last_name__icontains=text)
             | Q(affected__username__iexact=text)
         )
-    return qs.annotate(prank=Coalesce(F("priority__rank"), Value(32767)), sorder=F("status__order"))
+    return qs.annotate(
+        prank=Coalesce(F("priority__rank"), Value(32767)),
+        sorder=F("status__order"),
+        sdue=Coalesce(F("sla_resolution_due"), Value(NO_DUE)),
+    )
 
 
 def _encode(row: Ticket, keys: Sequence[tuple[str, bool]]) -> str:

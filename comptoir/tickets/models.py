@@ -87,6 +87,13 @@ class Ticket(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
 
+    # SLA-2: deadlines computed by `sla.services.recompute` in the actions; None when no
+    # policy applies, while the clock is paused (sla_paused) or stopped, or once met.
+    sla_first_response_due = models.DateTimeField(null=True, blank=True, editable=False)
+    sla_resolution_due = models.DateTimeField(null=True, blank=True, editable=False)
+    sla_paused = models.BooleanField(default=False, editable=False)
+    sla_breached_at = models.DateTimeField(null=True, blank=True, editable=False)
+
     class Meta:
         verbose_name = _("ticket")
         verbose_name_plural = _("tickets")
@@ -102,10 +109,33 @@ class Ticket(models.Model):
             models.Index(fields=["affected", "state", "-updated_at"], name="t_affected_state"),
             models.Index(fields=["status", "status_changed_at"], name="t_status_since"),
             models.Index(fields=["personal_reference"], name="t_reference"),
+            models.Index(fields=["state", "sla_resolution_due"], name="t_sla_due"),
         ]
 
     def __str__(self) -> str:
         return f"{self.key} {self.title}"
+
+    @property
+    def sla_due(self):
+        """The next SLA deadline shown to agents: first response while awaited, else
+        resolution."""
+        return self.sla_first_response_due or self.sla_resolution_due
+
+    @property
+    def sla_overdue(self) -> bool:
+        return self.sla_due is not None and self.sla_due <= timezone.now()
+
+    @property
+    def sla_is_breached(self) -> bool:
+        """Breached already, or a running deadline passed since the last recompute (the
+        scheduler that records it is not built yet)."""
+        if self.sla_breached_at is not None:
+            return True
+        now = timezone.now()
+        return any(
+            due is not None and due <= now
+            for due in (self.sla_first_response_due, self.sla_resolution_due)
+        )
 
 
 class Comment(models.Model):

@@ -19,6 +19,7 @@ from comptoir.catalog.models import Priority
 from comptoir.cmdb.models import ConfigurationItem
 from comptoir.core.errors import InvalidInput, NotFound, PermissionDenied
 from comptoir.notifications import rules
+from comptoir.sla import services as sla
 from comptoir.tickets.actions import _base
 from comptoir.tickets.models import Attachment, Comment, LinkKind, Mute, Ticket, TicketLink
 from comptoir.tickets.relations import relations
@@ -239,6 +240,8 @@ def ticket_update(*, actor: User, ticket: Ticket, changes: dict[str, Any]) -> Ti
             fields.append(f"{name}_id" if name in {"priority", "ci"} else name)
             diff[name] = {"old": _show(old), "new": _show(value)}
         if diff:
+            if "priority" in diff:
+                fields += sla.recompute(ticket)
             _base.save(ticket, *fields)
             ev = _base.event(ticket=ticket, actor=actor, kind="fields", data=diff)
             rules.on_event(ticket=ticket, event=ev, actor=actor)

@@ -21,6 +21,7 @@ from comptoir.catalog.models import (
 from comptoir.cmdb.models import ConfigurationItem
 from comptoir.core.errors import InvalidInput, NotFound, PermissionDenied
 from comptoir.notifications import rules
+from comptoir.sla import services as sla
 from comptoir.tickets.actions import _base
 from comptoir.tickets.actions.content import UploadedFile, store_attachments
 from comptoir.tickets.models import Channel, Guest, LinkKind, Ticket, TicketLink
@@ -143,7 +144,7 @@ def ticket_create(
 
     with transaction.atomic():
         number = _next_number(desk)
-        ticket = Ticket.objects.create(
+        ticket = Ticket(
             desk=desk,
             number=number,
             key=f"{desk.key_prefix}{number}",
@@ -166,6 +167,8 @@ def ticket_create(
             created_by=actor,
             ci=ci,
         )
+        sla.recompute(ticket)
+        ticket.save(force_insert=True)
         created = _base.event(
             ticket=ticket,
             actor=actor,

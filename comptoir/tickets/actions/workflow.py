@@ -12,6 +12,7 @@ from comptoir.accounts.models import User
 from comptoir.catalog.models import ReopenPolicy, TicketType
 from comptoir.core.errors import InvalidInput, PermissionDenied, WorkflowError
 from comptoir.notifications import rules
+from comptoir.sla import services as sla
 from comptoir.tickets.actions import _base
 from comptoir.tickets.actions.content import add_comment
 from comptoir.tickets.models import Assessment, Confirmation, Ticket
@@ -110,6 +111,7 @@ def apply_transition(
     elif new.state == State.OPEN and ticket.confirmation:
         ticket.confirmation = Confirmation.NONE
         fields.append("confirmation")
+    fields += sla.recompute(ticket, now=now)
     _base.save(ticket, *fields)
 
     shown = {
@@ -280,6 +282,7 @@ def ticket_convert(*, actor: User, ticket: Ticket, reason: str = "") -> Ticket:
         if new_type.default_level_id:
             ticket.level_id = new_type.default_level_id
             fields.append("level_id")
+        fields += sla.recompute(ticket)
         _base.save(ticket, *fields)
         ev = _base.event(
             ticket=ticket,

@@ -8,6 +8,7 @@ desk's preset rows up to date. Rows an administrator added beside the preset sta
 from __future__ import annotations
 
 import importlib
+from datetime import time
 from typing import Any
 
 from django.db import transaction
@@ -20,6 +21,7 @@ from comptoir.catalog.models import (
     SupportLevel,
     TicketType,
 )
+from comptoir.sla.models import BusinessHours, Calendar, SlaPolicy
 from comptoir.workflows.models import Status, Transition, WaitingReason, Workflow
 from comptoir.workflows.presets import PRESET_NAMES
 
@@ -92,7 +94,45 @@ def load_preset(name: str) -> Desk:
         service, _ = _upsert(Service, {"desk": desk, "slug": item["slug"]}, values)
         for cat in item["categories"]:
             _upsert(Category, {"service": service, "slug": cat["slug"]}, _split(cat, "slug"))
+    _load_sla(desk)
     return desk
+
+
+DEFAULT_CALENDAR = "Heures ouvrées (Europe/Paris)"
+# Priority rank → (first response, resolution), in business hours (docs/sla.md).
+DEFAULT_TARGETS = {1: (4, 8), 2: (8, 24), 3: (16, 40), 4: (24, 80)}
+
+
+def default_calendar() -> Calendar:
+    """Mon–Fri 09:00–12:00 and 13:00–18:00, French public holidays; created once."""
+    calendar, created = Calendar.objects.get_or_create(
+        name=DEFAULT_CALENDAR, defaults={"time_zone": "Europe/Paris", "country": "FR"}
+    )
+    if created:
+        BusinessHours.objects.bulk_create(
+            BusinessHours(calendar=calendar, weekday=day, start=start, end=end)
+            for day in range(5)
+            for start, end in ((time(9), time(12)), (time(13), time(18)))
+        )
+    return calendar
+
+
+def _load_sla(desk: Desk) -> None:
+    """One policy per priority of the desk (any type), brought back to the defaults on each
+    load like the other preset rows; policies added beside them (per type) stay."""
+    calendar = default_calendar()
+    for priority in Priority.objects.filter(desk=desk):
+        first, resolution = DEFAULT_TARGETS.get(priority.rank, DEFAULT_TARGETS[4])
+        SlaPolicy.objects.update_or_create(
+            desk=desk,
+            type=None,
+            priority=priority,
+            defaults={
+                "calendar": calendar,
+                "first_response_minutes": first * 60,
+                "resolution_minutes": resolution * 60,
+            },
+        )
 
 
 def _load_workflow(desk: Desk, data: dict[str, Any]) -> Workflow:
