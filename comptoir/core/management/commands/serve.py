@@ -2,14 +2,17 @@
 
 Why a command of our own rather than `runserver` or a gunicorn command line: `runserver`
 is a development server (one process, not hardened), while a gunicorn command line needs
-the operator to know the WSGI path, to collect static files first and, later, to start
-the delivery worker and the scheduler beside it. One command does all of that with the
+the operator to know the WSGI path, to collect static files first and to start the
+background worker and the scheduler beside it. One command does all of that with the
 same settings as the rest of `comptoir`, so `make run` and a production unit file are the
 same line.
 """
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 from typing import Any
 
 from django.core.handlers.wsgi import WSGIHandler
@@ -42,12 +45,51 @@ def bind_address(host: str, port: int) -> str:
     return f"{host}:{port}"
 
 
+# The background processes `comptoir serve` runs beside the web server; for scale-out the
+# same commands run on their own (`comptoir worker`, `comptoir scheduler`).
+COMPANIONS = (("worker",), ("scheduler",))
+
+
+def _die_with_parent() -> None:
+    """Linux: a companion gets SIGTERM if `comptoir serve` dies without cleaning up."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
+def start_companions() -> list[subprocess.Popen[bytes]]:
+    """Start one background worker and the scheduler as child processes."""
+    return [
+        subprocess.Popen(  # noqa: S603 (our own interpreter and command, no shell)
+            [sys.executable, "-m", "comptoir", *args], preexec_fn=_die_with_parent
+        )
+        for args in COMPANIONS
+    ]
+
+
+def stop_companions(procs: list[subprocess.Popen[bytes]], timeout: float = 15) -> None:
+    """SIGTERM (a worker finishes the task in hand), then SIGKILL after `timeout`."""
+    for proc in procs:
+        if proc.poll() is None:
+            proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()  # jobs are idempotent: a killed one is redone on its next slot
+            proc.wait()
+
+
 def run_instance(host: str, port: int, workers: int) -> None:
     """Run everything the instance needs until it is stopped (Ctrl-C or SIGTERM).
 
-    This is the one place that decides what `comptoir serve` runs. Today that is the WSGI
-    server alone; the notification delivery worker and the scheduler are to be started
-    here, before gunicorn takes over the foreground, and stopped when it returns.
+    This is the one place that decides what `comptoir serve` runs: one background worker
+    (`comptoir worker`) and the scheduler (`comptoir scheduler`) as child processes,
+    started before gunicorn takes over the foreground and stopped (SIGTERM, then SIGKILL)
+    when it returns, whatever the way it returns. On Linux they also get SIGTERM should
+    this process die without cleaning up, so no orphan keeps running.
     """
     options = {
         "bind": bind_address(host, port),
@@ -60,7 +102,11 @@ def run_instance(host: str, port: int, workers: int) -> None:
         # two instances would share; nothing of ours uses it.
         "control_socket_disable": True,
     }
-    ComptoirWSGIServer(options).run()
+    companions = start_companions()
+    try:
+        ComptoirWSGIServer(options).run()
+    finally:
+        stop_companions(companions)
 
 
 class Command(BaseCommand):

@@ -1,0 +1,111 @@
+"""The periodic jobs and the scheduler's tick.
+
+APScheduler's triggers say when a job falls due; we use them for timing only. The
+scheduler process (`comptoir scheduler`) is a plain loop that calls `Scheduler.tick()`
+every few seconds: for each job whose current slot (its latest fire time) has not been
+handled yet, it claims the slot by inserting a `ScheduledRun` row and enqueues the task in
+the same transaction. The row's unique constraint makes the claim exclusive, so any
+number of schedulers, on any number of machines, enqueue each slot exactly once.
+
+A slot missed while no scheduler ran (a restart, a deploy) is still run if it is at most
+the job's `catch_up` old; older ones are skipped. Jobs are idempotent, so running one a
+little late or after a crash is harmless.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from django.db import IntegrityError, transaction
+from django.tasks import Task
+
+from comptoir.jobs import tasks
+from comptoir.jobs.models import ScheduledRun
+
+logger = logging.getLogger(__name__)
+
+# Interval slots are counted from a fixed origin, so every scheduler computes the same
+# slots whatever the time it was started.
+ORIGIN = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Periodic:
+    """One periodic job: its name (the claim key), its task and when it falls due."""
+
+    name: str
+    task: Task[Any, Any]
+    trigger: BaseTrigger
+    catch_up: timedelta  # how late a slot may still be run; also how far back we look
+
+    def slot(self, now: datetime) -> datetime | None:
+        """The latest fire time in (now - catch_up, now], or None."""
+        fire = self.trigger.get_next_fire_time(None, now - self.catch_up)
+        latest = None
+        while fire is not None and fire <= now:
+            latest = fire
+            fire = self.trigger.get_next_fire_time(fire, fire)
+        return latest
+
+
+def every(minutes: int) -> IntervalTrigger:
+    return IntervalTrigger(minutes=minutes, start_date=ORIGIN, timezone=UTC)
+
+
+# Add new periodic work here (SLA warnings, daily reports at a CronTrigger time, IMAP
+# polling…); the task must be idempotent.
+JOBS: list[Periodic] = [
+    Periodic(
+        name="auto_close_due",
+        task=tasks.auto_close_due,
+        trigger=every(5),
+        catch_up=timedelta(minutes=5),
+    ),
+]
+
+
+def claim_and_enqueue(job: Periodic, slot: datetime) -> bool:
+    """Claim `slot` of `job` and enqueue it; False when another scheduler had it."""
+    try:
+        with transaction.atomic():
+            run = ScheduledRun.objects.create(job=job.name, slot=slot)
+            # With the database backend the task row commits or rolls back with the claim:
+            # a scheduler dying here leaves the slot free for another one.
+            result = job.task.enqueue()
+            run.task_id = str(result.id)[:64]
+            run.save(update_fields=["task_id"])
+    except IntegrityError:
+        return False
+    logger.info("enqueued %s for %s", job.name, slot.isoformat())
+    return True
+
+
+class Scheduler:
+    """What one scheduler process remembers: the last slot it saw for each job, so a tick
+    asks the database only when a new slot comes (and not every few seconds)."""
+
+    def __init__(self, jobs: list[Periodic] | None = None) -> None:
+        self.jobs = JOBS if jobs is None else jobs
+        self.seen: dict[str, datetime] = {}
+
+    def tick(self, now: datetime) -> list[str]:
+        """Enqueue every job whose current slot nobody has claimed; the names enqueued."""
+        enqueued = []
+        for job in self.jobs:
+            slot = job.slot(now)
+            if slot is None or self.seen.get(job.name) == slot:
+                continue
+            if claim_and_enqueue(job, slot):
+                enqueued.append(job.name)
+            self.seen[job.name] = slot
+        return enqueued
+
+
+def tick(now: datetime, scheduler: Scheduler | None = None) -> list[str]:
+    """One pass of the scheduler at `now` (a fresh scheduler unless one is given)."""
+    return (scheduler or Scheduler()).tick(now)

@@ -1,0 +1,112 @@
+"""The scheduler: APScheduler triggers for timing, a ScheduledRun row per slot so any
+number of schedulers enqueue each slot once (X-5)."""
+
+# covers: WF-4, X-5
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from apscheduler.triggers.cron import CronTrigger
+from django.core.management import call_command
+from django_tasks_db.models import DBTaskResult
+
+from comptoir.jobs import schedule
+from comptoir.jobs.models import ScheduledRun
+from comptoir.jobs.schedule import Periodic, Scheduler, tick
+from comptoir.jobs.tasks import auto_close_due
+from comptoir.tickets.tests.helpers import file_ticket
+
+NOW = datetime(2026, 3, 2, 9, 2, 30, tzinfo=UTC)
+SLOT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def queued() -> int:
+    return DBTaskResult.objects.filter(task_path__endswith="auto_close_due").count()
+
+
+@pytest.mark.django_db
+def test_two_schedulers_enqueue_a_slot_once():
+    assert tick(NOW) == ["auto_close_due"]
+    assert tick(NOW + timedelta(seconds=5)) == []  # another scheduler, same slot
+    assert queued() == 1
+    run = ScheduledRun.objects.get()
+    assert (run.job, run.slot) == ("auto_close_due", SLOT)
+    assert run.task_id == str(DBTaskResult.objects.get().id)
+
+
+@pytest.mark.django_db
+def test_each_slot_runs_once_and_the_next_slot_again():
+    a, b = Scheduler(), Scheduler()
+    enqueued = []
+    for seconds in range(0, 11 * 60, 5):  # two schedulers ticking for 11 minutes
+        now = SLOT + timedelta(seconds=seconds)
+        enqueued += a.tick(now) + b.tick(now)
+    assert len(enqueued) == 3  # 9:00, 9:05, 9:10
+    assert sorted(ScheduledRun.objects.values_list("slot", flat=True)) == [
+        SLOT,
+        SLOT + timedelta(minutes=5),
+        SLOT + timedelta(minutes=10),
+    ]
+    assert queued() == 3
+
+
+@pytest.mark.django_db
+def test_a_scheduler_asks_the_database_only_when_a_new_slot_comes(django_assert_num_queries):
+    s = Scheduler()
+    s.tick(NOW)
+    with django_assert_num_queries(0):
+        s.tick(NOW + timedelta(seconds=5))
+
+
+@pytest.mark.django_db
+def test_a_failed_enqueue_leaves_the_slot_free():
+    job = Periodic("auto_close_due", _Broken(), schedule.every(5), timedelta(minutes=5))
+    with pytest.raises(RuntimeError):
+        Scheduler([job]).tick(NOW)
+    assert not ScheduledRun.objects.exists()
+    assert tick(NOW) == ["auto_close_due"]
+
+
+class _Broken:
+    def enqueue(self):
+        raise RuntimeError("queue down")
+
+
+def test_slots_from_cron_and_catch_up_window():
+    daily = Periodic(
+        "report", auto_close_due, CronTrigger(hour=7, timezone="Europe/Paris"), timedelta(hours=2)
+    )
+    at_seven = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)  # 07:00 in Paris (UTC+1)
+    assert daily.slot(at_seven - timedelta(seconds=1)) is None
+    assert daily.slot(at_seven) == at_seven
+    assert daily.slot(at_seven + timedelta(hours=1, minutes=59)) == at_seven
+    assert daily.slot(at_seven + timedelta(hours=3)) is None  # too late: skipped
+    five = schedule.JOBS[0]
+    assert five.slot(SLOT) == SLOT
+    assert five.slot(SLOT + timedelta(minutes=4, seconds=59)) == SLOT
+
+
+@pytest.mark.django_db
+def test_the_scheduler_command_and_a_worker_run_the_job(world, monkeypatch):
+    # Both loops drop stale connections between rounds; inside the test's transaction
+    # that would close the connection (Django's own tests disable it the same way).
+    from django_tasks_db.management.commands import db_worker
+
+    from comptoir.jobs.management.commands import scheduler
+
+    for module in (db_worker, scheduler):
+        monkeypatch.setattr(module, "close_old_connections", lambda: None)
+    t = file_ticket(world.customer, "itil")
+    with time_machine.travel(NOW, tick=False):
+        call_command("scheduler", once=True)
+        call_command("scheduler", once=True)  # a second scheduler: nothing more
+    assert queued() == 1
+    call_command("worker", batch=True)
+    result = DBTaskResult.objects.get()
+    assert result.status == "SUCCESSFUL"
+    assert result.return_value == {"moved": 0, "skipped": 0}
+    t.refresh_from_db()
+    assert t.status.code == "new"
