@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from comptoir.accounts.models import User
+from comptoir.accounts.selectors import person_get, visible_people
 from comptoir.catalog import actions as catalog
 from comptoir.catalog.models import Category, Service, ServiceMember, SupportLevel
 from comptoir.console import forms as cf
@@ -136,7 +137,8 @@ def _posted_id(request: HttpRequest) -> int:
 
 
 def _member(request: HttpRequest, service: Service) -> User:
-    user = User.objects.filter(pk=_posted_id(request), memberships__service=service).first()
+    members = visible_people(request.user).filter(memberships__service=service)
+    user = members.filter(pk=_posted_id(request)).first()
     if user is None:
         raise Http404()
     return user
@@ -168,9 +170,10 @@ def _privileges(request: HttpRequest, service: Service) -> HttpResponse:
 
 
 def _remove(request: HttpRequest, service: Service, fn, done: str) -> HttpResponse:
-    user = User.objects.filter(pk=_posted_id(request)).first()
-    if user is None:
-        raise Http404()
+    try:
+        user = person_get(actor=request.user, pk=_posted_id(request))
+    except DomainError:
+        raise Http404() from None
     _r, error = call_action(request, fn, actor=request.user, service=service, user=user)
     if error is None:
         messages.success(request, done % {"name": user})

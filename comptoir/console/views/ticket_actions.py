@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from comptoir.accounts.models import User
+from comptoir.accounts.selectors import person_get
 from comptoir.catalog.models import SupportLevel
 from comptoir.console import forms as cf
 from comptoir.console import selectors as sel
@@ -172,9 +173,17 @@ def invite(request: HttpRequest, ticket: Ticket) -> HttpResponse:
     )
 
 
+def _person(request: HttpRequest, pk: int) -> User | None:
+    """A person posted by id, read through the actor's scope like every other read."""
+    try:
+        return person_get(actor=request.user, pk=pk)
+    except DomainError:
+        return None
+
+
 def remove_guest(request: HttpRequest, ticket: Ticket) -> HttpResponse:
     form = cf.RemoveGuestForm(request.POST)
-    user = User.objects.filter(pk=form.cleaned_data["user"]).first() if form.is_valid() else None
+    user = _person(request, form.cleaned_data["user"]) if form.is_valid() else None
     if user is None:
         messages.error(request, _("This person does not follow the ticket."))
         return after_write(request, ticket)
