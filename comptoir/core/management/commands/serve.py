@@ -10,15 +10,20 @@ same line.
 
 from __future__ import annotations
 
+import logging
 import signal
 import subprocess
 import sys
+import threading
+import time
 from typing import Any
 
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from gunicorn.app.base import BaseApplication
+
+logger = logging.getLogger(__name__)
 
 
 class ComptoirWSGIServer(BaseApplication):
@@ -59,14 +64,82 @@ def _die_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
-def start_companions() -> list[subprocess.Popen[bytes]]:
-    """Start one background worker and the scheduler as child processes."""
-    return [
-        subprocess.Popen(  # noqa: S603 (our own interpreter and command, no shell)
+class Companions:
+    """The worker and the scheduler beside gunicorn, restarted when one of them dies.
+
+    A companion that exits while the instance runs (a crash, an out-of-memory kill) is
+    started again by a watcher thread, after a pause that doubles while it keeps dying
+    young (1 s up to a minute), so a broken configuration does not spin. gunicorn's master
+    reaps every child of this process, ours included, so an exit is seen as `poll()`
+    returning, whatever the code; that is why any exit before `stop()` counts as a crash.
+    """
+
+    def __init__(
+        self,
+        commands: tuple[tuple[str, ...], ...] = COMPANIONS,
+        *,
+        pause: float = 1.0,
+        max_pause: float = 60.0,
+    ) -> None:
+        self.commands = commands
+        self.pause, self.max_pause = pause, max_pause
+        self.procs: list[subprocess.Popen[bytes]] = []
+        self.restarts = [0] * len(commands)
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._watcher: threading.Thread | None = None
+
+    @staticmethod
+    def spawn(args: tuple[str, ...]) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(  # noqa: S603 (our own interpreter and command, no shell)
             [sys.executable, "-m", "comptoir", *args], preexec_fn=_die_with_parent
         )
-        for args in COMPANIONS
-    ]
+
+    def start(self, *, watch_every: float = 1.0) -> None:
+        with self._lock:
+            self.procs = [self.spawn(args) for args in self.commands]
+        self._watcher = threading.Thread(
+            target=self._watch, args=(watch_every,), name="companions", daemon=True
+        )
+        self._watcher.start()
+
+    def _watch(self, every: float) -> None:
+        started = [time.monotonic()] * len(self.commands)
+        backoff = [self.pause] * len(self.commands)
+        while not self._stopping.wait(every):
+            for i, args in enumerate(self.commands):
+                with self._lock:
+                    if self._stopping.is_set() or self.procs[i].poll() is None:
+                        continue
+                # Died young: wait longer each time; lived a while: start again soon.
+                lived = time.monotonic() - started[i]
+                if lived > 60:
+                    backoff[i] = self.pause
+                elif self.restarts[i]:
+                    backoff[i] = min(backoff[i] * 2, self.max_pause)
+                logger.warning(
+                    "comptoir %s exited after %.0f s; starting it again in %.0f s",
+                    args[0],
+                    lived,
+                    backoff[i],
+                )
+                if self._stopping.wait(backoff[i]):
+                    return
+                with self._lock:
+                    if self._stopping.is_set():
+                        return
+                    self.procs[i] = self.spawn(args)
+                    self.restarts[i] += 1
+                started[i] = time.monotonic()
+
+    def stop(self, timeout: float = 15) -> None:
+        """Stop watching first, so nothing is started again while the companions stop."""
+        self._stopping.set()
+        with self._lock:
+            procs = list(self.procs)
+        if self._watcher is not None:
+            self._watcher.join(timeout=5)
+        stop_companions(procs, timeout)
 
 
 def stop_companions(procs: list[subprocess.Popen[bytes]], timeout: float = 15) -> None:
@@ -87,9 +160,10 @@ def run_instance(host: str, port: int, workers: int) -> None:
 
     This is the one place that decides what `comptoir serve` runs: one background worker
     (`comptoir worker`) and the scheduler (`comptoir scheduler`) as child processes,
-    started before gunicorn takes over the foreground and stopped (SIGTERM, then SIGKILL)
-    when it returns, whatever the way it returns. On Linux they also get SIGTERM should
-    this process die without cleaning up, so no orphan keeps running.
+    started before gunicorn takes over the foreground, started again should one die, and
+    stopped (SIGTERM, then SIGKILL) when gunicorn returns, whatever the way it returns.
+    On Linux they also get SIGTERM should this process die without cleaning up, so no
+    orphan keeps running.
     """
     options = {
         "bind": bind_address(host, port),
@@ -102,11 +176,12 @@ def run_instance(host: str, port: int, workers: int) -> None:
         # two instances would share; nothing of ours uses it.
         "control_socket_disable": True,
     }
-    companions = start_companions()
+    companions = Companions()
+    companions.start()
     try:
         ComptoirWSGIServer(options).run()
     finally:
-        stop_companions(companions)
+        companions.stop()
 
 
 class Command(BaseCommand):
