@@ -30,8 +30,12 @@ def package_version(name: str) -> str:
 
 def describe() -> list[str]:
     """Lines of `key: value`, the same in every benchmark's output."""
-    return [
+    lines = [
         f"machine: {os.cpu_count()} CPUs ({cpu_model()}), {platform.platform()}",
         f"python: {platform.python_version()} ({platform.python_implementation()})",
         f"django: {django.get_version()}, django-tasks-db {package_version('django-tasks-db')}",
     ]
+    if hasattr(os, "getloadavg"):  # other work on the machine skews every number
+        one, five, fifteen = os.getloadavg()
+        lines.append(f"load average at start: {one:.2f} {five:.2f} {fifteen:.2f} (1, 5, 15 min)")
+    return lines

@@ -56,6 +56,7 @@ def test_sqlite_round_prints_machine_and_table_and_leaves_nothing_behind(tmp_pat
     assert re.search(r"^machine: \d+ CPUs", out, re.M)
     assert re.search(r"^python: 3\.", out, re.M)
     assert re.search(r"^django: \d", out, re.M)
+    assert re.search(r"^load average at start: [\d.]+ ", out, re.M)
     assert re.search(r"^database: SQLite 3\.", out, re.M)
     rows = [m.groupdict() for m in ROW.finditer(out)]
     assert [(r["backend"], r["job"], r["workers"], r["tasks"], r["split"]) for r in rows] == [
