@@ -173,7 +173,33 @@ DEFAULT_FROM_EMAIL = os.environ.get("COMPTOIR_FROM_EMAIL", "comptoir@localhost")
 
 # Background work (docs/decisions/0005-background-work.md): django.tasks with the
 # database-backed queue of django-tasks-db, so the embedded default needs no other server.
-TASKS = {"default": {"BACKEND": "django_tasks_db.backend.DatabaseBackend"}}
+# COMPTOIR_TASKS_BACKEND=rq moves the queue to Redis (RQ, comptoir/jobs/rq.py) when the
+# task volume outgrows polling a table; workers then run `comptoir worker` as before.
+COMPTOIR_TASKS_BACKEND = os.environ.get("COMPTOIR_TASKS_BACKEND", "db").strip().lower() or "db"
+if COMPTOIR_TASKS_BACKEND == "db":
+    TASKS = {"default": {"BACKEND": "django_tasks_db.backend.DatabaseBackend"}}
+elif COMPTOIR_TASKS_BACKEND == "rq":
+    # Every queue named in TASKS must be in RQ_QUEUES; django-tasks-rq reads results
+    # through the "default" queue's connection, so that one must always be there.
+    TASKS = {"default": {"BACKEND": "comptoir.jobs.rq.RQBackend", "QUEUES": ["default"]}}
+    RQ_QUEUES = {
+        "default": {
+            "URL": os.environ.get("COMPTOIR_REDIS_URL", "redis://127.0.0.1:6379/0"),
+            # RQ kills a job after 180 s by default; the database queue never does, and
+            # a prune or a report on a big instance may take longer.
+            "DEFAULT_TIMEOUT": 3600,
+        }
+    }
+    # RQ's own Job cannot run a Task object: every worker must use this job class.
+    RQ = {"JOB_CLASS": "django_tasks_rq.Job"}
+    # Only with RQ: its admin page and checks need Redis and RQ_QUEUES.
+    INSTALLED_APPS += ["django_rq"]
+else:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        f"COMPTOIR_TASKS_BACKEND must be 'db' or 'rq', not {COMPTOIR_TASKS_BACKEND!r}."
+    )
 
 # TEN-4: external support mode, on by default for a provider.
 COMPTOIR_EXTERNAL_SUPPORT_MODE = envbool("COMPTOIR_EXTERNAL_SUPPORT_MODE", True)

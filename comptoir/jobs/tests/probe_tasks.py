@@ -14,3 +14,17 @@ def probe(n: int) -> int:
     """Record run `n`; the unique (job, slot) makes a second run of it fail loudly."""
     ScheduledRun.objects.create(job="probe", slot=datetime(2000, 1, 1, tzinfo=UTC) + timedelta(n))
     return n
+
+
+@task()
+def probe_fail(message: str) -> None:
+    """Always fails, so a backend's way of reporting a failure can be seen."""
+    raise ValueError(message)
+
+
+@task()
+def probe_touch(path: str, text: str) -> str:
+    """Write `text` to `path`: an effect another process sees without sharing a database."""
+    with open(path, "w") as f:
+        f.write(text)
+    return text
