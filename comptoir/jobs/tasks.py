@@ -16,7 +16,8 @@ from django.utils import timezone
 
 from comptoir.core.errors import DomainError
 from comptoir.tickets.actions import ticket_transition
-from comptoir.tickets.models import Comment, Ticket
+from comptoir.tickets.models import Comment, Confirmation, Ticket
+from comptoir.workflows import engine
 from comptoir.workflows.models import Status
 
 logger = logging.getLogger(__name__)
@@ -39,9 +40,22 @@ def _due(status: Status, now: datetime) -> QuerySet[Ticket]:
         internal=False,
         created_at__gt=cutoff,
     )
-    return Ticket.objects.filter(status=status, status_changed_at__lte=cutoff).exclude(
+    due = Ticket.objects.filter(status=status, status_changed_at__lte=cutoff).exclude(
         Exists(customer_spoke)
     )
+    if _needs_confirmation(status):
+        # WF-5: the scheduler may close only a resolution that was put to the requester;
+        # the others (spt's "waiting for the customer" shares the status) would be refused
+        # at every run, forever, so they are not even tried.
+        due = due.filter(confirmation__in=[Confirmation.PENDING, Confirmation.CONFIRMED])
+    return due
+
+
+def _needs_confirmation(status: Status) -> bool:
+    try:
+        return engine.find_transition(status, status.auto_transition).needs_confirmation
+    except DomainError:
+        return False  # a misconfigured status: each ticket is refused (quietly) below
 
 
 def _close_status(status: Status, now: datetime) -> tuple[int, int]:
@@ -61,8 +75,10 @@ def _close_status(status: Status, now: datetime) -> tuple[int, int]:
                 # a ticket moved or commented meanwhile is refused, not the batch.
                 ticket_transition(actor=None, ticket=ticket, code=status.auto_transition)
             except DomainError as exc:
+                # A refusal is the engine's answer, not an incident: it would repeat at every
+                # run while the ticket stays as it is, so it is not worth a line each time.
                 skipped += 1
-                logger.info(
+                logger.debug(
                     "auto-close skipped ticket %s (%s → %s): %s",
                     ticket.pk,
                     status.code,
@@ -88,6 +104,8 @@ def auto_close_due() -> dict[str, int]:
     for status in statuses.order_by("pk"):
         m, s = _close_status(status, now)
         moved, skipped = moved + m, skipped + s
-    if moved or skipped:
+    if moved:
         logger.info("auto-close: %d moved, %d skipped", moved, skipped)
+    elif skipped:
+        logger.debug("auto-close: nothing moved, %d skipped", skipped)
     return {"moved": moved, "skipped": skipped}

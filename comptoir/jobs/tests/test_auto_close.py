@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,7 +14,7 @@ from comptoir.jobs.tasks import auto_close_due
 from comptoir.tickets import actions
 from comptoir.tickets.models import Confirmation, Event, Ticket
 from comptoir.tickets.tests.helpers import events, file_ticket, outbox, outbox_mark
-from comptoir.workflows.models import State
+from comptoir.workflows.models import State, Transition
 
 T = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
@@ -156,10 +157,52 @@ def test_spt_waiting_for_information_is_not_closed_and_the_batch_goes_on(world, 
     before = Event.objects.filter(ticket=asked).count()
 
     clock(T + 11 * DAY)
-    assert run() == {"moved": 1, "skipped": 1}
+    # The closing transition needs a confirmation that was never asked for: the ticket is
+    # not even tried (it would be refused at every run, forever).
+    assert run() == {"moved": 1, "skipped": 0}
     assert reload(asked).status.code == "attente_client"
     assert Event.objects.filter(ticket=asked).count() == before
     assert reload(resolved).status.code == "ferme"
+
+
+def test_a_steady_state_logs_nothing(world, clock, caplog):
+    clock(T)
+    asked = file_ticket(world.customer, "spt")
+    actions.ticket_transition(actor=world.agent, ticket=asked, code="start")
+    actions.ticket_transition(
+        actor=world.agent, ticket=asked, code="ask_customer", data={"comment": "Quelle version ?"}
+    )
+    clock(T + 30 * DAY)
+    with caplog.at_level(logging.DEBUG, logger="comptoir.jobs"):
+        for _ in range(3):  # every five minutes, the same unanswered question
+            assert run() == {"moved": 0, "skipped": 0}
+    assert [r for r in caplog.records if r.levelno >= logging.INFO] == []
+    assert reload(asked).status.code == "attente_client"
+
+
+def test_a_refused_ticket_is_counted_quietly_and_the_batch_goes_on(world, clock, caplog):
+    clock(T)
+    refused = solved_itil(world)
+    # A desk whose closing move wants a comment: the scheduler has none to give.
+    Transition.objects.filter(workflow=refused.type.workflow, code="close").update(
+        requires=["comment"]
+    )
+    other = file_ticket(world.customer, "n123")
+    actions.ticket_take(actor=world.agent, ticket=other)
+    actions.ticket_transition(actor=world.agent, ticket=other, code="start")
+    actions.ticket_transition(
+        actor=world.agent, ticket=other, code="answer", data={"solution": "Paramètre corrigé"}
+    )
+    clock(T + 30 * DAY)
+    with caplog.at_level(logging.DEBUG, logger="comptoir.jobs"):
+        assert run() == {"moved": 1, "skipped": 1}
+        assert run() == {"moved": 0, "skipped": 1}
+    assert reload(refused).status.code == "solved"
+    assert reload(other).status.code == "ferme"
+    loud = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO]
+    assert loud == ["auto-close: 1 moved, 1 skipped"]  # the run that moved something
+    quiet = [r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG]
+    assert sum(f"skipped ticket {refused.pk} " in m for m in quiet) == 2
 
 
 def test_running_twice_changes_nothing_the_second_time(world, clock):
