@@ -20,11 +20,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from django.db import IntegrityError, transaction
 from django.tasks import Task
 
-from comptoir.jobs import tasks
+from comptoir.jobs import tasks, upkeep
 from comptoir.jobs.models import ScheduledRun
 
 logger = logging.getLogger(__name__)
@@ -42,6 +43,10 @@ class Periodic:
     task: Task[Any, Any]
     trigger: BaseTrigger
     catch_up: timedelta  # how late a slot may still be run; also how far back we look
+    # True: the task is enqueued with `slot=<ISO 8601 fire time>`, so it works on the
+    # period it stands for (a report for 08:00 run at 08:03 still covers 08:00), whatever
+    # the time it actually runs.
+    pass_slot: bool = False
 
     def slot(self, now: datetime) -> datetime | None:
         """The latest fire time in (now - catch_up, now], or None."""
@@ -66,6 +71,20 @@ JOBS: list[Periodic] = [
         trigger=every(5),
         catch_up=timedelta(minutes=5),
     ),
+    # Tasks left RUNNING by a worker that died go back to the queue (upkeep.py).
+    Periodic(
+        name="requeue_lost",
+        task=upkeep.requeue_lost,
+        trigger=every(1),
+        catch_up=timedelta(minutes=1),
+    ),
+    # Once a day, whenever a scheduler is up that day (a catch-up of a whole day).
+    Periodic(
+        name="prune_old_rows",
+        task=upkeep.prune_old_rows,
+        trigger=CronTrigger(hour=3, minute=17, timezone=UTC),
+        catch_up=timedelta(days=1),
+    ),
 ]
 
 
@@ -76,7 +95,9 @@ def claim_and_enqueue(job: Periodic, slot: datetime) -> bool:
             run = ScheduledRun.objects.create(job=job.name, slot=slot)
             # With the database backend the task row commits or rolls back with the claim:
             # a scheduler dying here leaves the slot free for another one.
-            result = job.task.enqueue()
+            result = (
+                job.task.enqueue(slot=slot.isoformat()) if job.pass_slot else job.task.enqueue()
+            )
             run.task_id = str(result.id)[:64]
             run.save(update_fields=["task_id"])
     except IntegrityError:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
-from django.tasks import task
+from django.tasks import TaskContext, task
 
 from comptoir.jobs.models import ScheduledRun
 
@@ -28,3 +29,21 @@ def probe_touch(path: str, text: str) -> str:
     with open(path, "w") as f:
         f.write(text)
     return text
+
+
+@task(takes_context=True)
+def probe_slow(context: TaskContext, marker: str, seconds: float) -> int:
+    """Commit an idempotent effect, note the attempt in `marker`, then (first attempt only)
+    sleep `seconds`: long enough for a test to kill the worker mid-task."""
+    ScheduledRun.objects.get_or_create(job="probe_slow", slot=datetime(2000, 1, 1, tzinfo=UTC))
+    with open(marker, "a") as f:
+        f.write(f"{context.attempt}\n")
+    if context.attempt == 1:
+        time.sleep(seconds)
+    return context.attempt
+
+
+@task()
+def probe_slot(slot: str) -> str:
+    """What a periodic job with `pass_slot` receives."""
+    return slot

@@ -5,6 +5,7 @@ number of schedulers enqueue each slot once (X-5)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -17,6 +18,7 @@ from comptoir.jobs import schedule
 from comptoir.jobs.models import ScheduledRun
 from comptoir.jobs.schedule import Periodic, Scheduler, tick
 from comptoir.jobs.tasks import auto_close_due
+from comptoir.jobs.tests.probe_tasks import probe_slot
 from comptoir.tickets.tests.helpers import file_ticket
 
 NOW = datetime(2026, 3, 2, 9, 2, 30, tzinfo=UTC)
@@ -27,14 +29,18 @@ def queued() -> int:
     return DBTaskResult.objects.filter(task_path__endswith="auto_close_due").count()
 
 
+ALL = ["auto_close_due", "requeue_lost", "prune_old_rows"]
+
+
 @pytest.mark.django_db
 def test_two_schedulers_enqueue_a_slot_once():
-    assert tick(NOW) == ["auto_close_due"]
-    assert tick(NOW + timedelta(seconds=5)) == []  # another scheduler, same slot
+    assert tick(NOW) == ALL
+    assert tick(NOW + timedelta(seconds=5)) == []  # another scheduler, same slots
     assert queued() == 1
-    run = ScheduledRun.objects.get()
-    assert (run.job, run.slot) == ("auto_close_due", SLOT)
-    assert run.task_id == str(DBTaskResult.objects.get().id)
+    run = ScheduledRun.objects.get(job="auto_close_due")
+    assert run.slot == SLOT
+    assert run.task_id == str(DBTaskResult.objects.get(task_path__endswith="auto_close_due").id)
+    assert ScheduledRun.objects.count() == DBTaskResult.objects.count() == 3
 
 
 @pytest.mark.django_db
@@ -44,12 +50,14 @@ def test_each_slot_runs_once_and_the_next_slot_again():
     for seconds in range(0, 11 * 60, 5):  # two schedulers ticking for 11 minutes
         now = SLOT + timedelta(seconds=seconds)
         enqueued += a.tick(now) + b.tick(now)
-    assert len(enqueued) == 3  # 9:00, 9:05, 9:10
-    assert sorted(ScheduledRun.objects.values_list("slot", flat=True)) == [
-        SLOT,
-        SLOT + timedelta(minutes=5),
-        SLOT + timedelta(minutes=10),
-    ]
+    # auto-close at 9:00, 9:05, 9:10; the reaper every minute; pruning once (03:17's slot).
+    assert Counter(enqueued) == {"auto_close_due": 3, "requeue_lost": 11, "prune_old_rows": 1}
+    assert sorted(
+        ScheduledRun.objects.filter(job="auto_close_due").values_list("slot", flat=True)
+    ) == [SLOT, SLOT + timedelta(minutes=5), SLOT + timedelta(minutes=10)]
+    assert ScheduledRun.objects.get(job="prune_old_rows").slot == datetime(
+        2026, 3, 2, 3, 17, tzinfo=UTC
+    )
     assert queued() == 3
 
 
@@ -67,7 +75,7 @@ def test_a_failed_enqueue_leaves_the_slot_free():
     with pytest.raises(RuntimeError):
         Scheduler([job]).tick(NOW)
     assert not ScheduledRun.objects.exists()
-    assert tick(NOW) == ["auto_close_due"]
+    assert tick(NOW) == ALL
 
 
 class _Broken:
@@ -105,8 +113,28 @@ def test_the_scheduler_command_and_a_worker_run_the_job(world, monkeypatch):
         call_command("scheduler", once=True)  # a second scheduler: nothing more
     assert queued() == 1
     call_command("worker", batch=True)
-    result = DBTaskResult.objects.get()
-    assert result.status == "SUCCESSFUL"
-    assert result.return_value == {"moved": 0, "skipped": 0}
+    results = {r.task_path.rsplit(".", 1)[1]: r for r in DBTaskResult.objects.all()}
+    assert {name: r.status for name, r in results.items()} == dict.fromkeys(ALL, "SUCCESSFUL")
+    assert results["auto_close_due"].return_value == {"moved": 0, "skipped": 0}
+    assert results["requeue_lost"].return_value == {"requeued": 0, "failed": 0}
+    assert results["prune_old_rows"].return_value["task_results"] == 0
     t.refresh_from_db()
     assert t.status.code == "new"
+
+
+@pytest.mark.django_db
+def test_a_job_with_pass_slot_receives_its_slot(monkeypatch):
+    from django_tasks_db.management.commands import db_worker
+
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+    hourly = Periodic("hourly", probe_slot, schedule.every(60), timedelta(hours=1), pass_slot=True)
+    plain = Periodic("plain", auto_close_due, schedule.every(60), timedelta(hours=1))
+    assert Scheduler([hourly, plain]).tick(NOW) == ["hourly", "plain"]
+    by_path = {r.task_path: r for r in DBTaskResult.objects.all()}
+    sent = by_path["comptoir.jobs.tests.probe_tasks.probe_slot"]
+    assert sent.args_kwargs == {"args": [], "kwargs": {"slot": "2026-03-02T09:00:00+00:00"}}
+    assert by_path["comptoir.jobs.tasks.auto_close_due"].args_kwargs["kwargs"] == {}
+    call_command("worker", batch=True)
+    sent.refresh_from_db()
+    assert (sent.status, sent.return_value) == ("SUCCESSFUL", "2026-03-02T09:00:00+00:00")
+    assert datetime.fromisoformat(sent.return_value) == SLOT
