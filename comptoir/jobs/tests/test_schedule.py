@@ -29,18 +29,20 @@ def queued() -> int:
     return DBTaskResult.objects.filter(task_path__endswith="auto_close_due").count()
 
 
-ALL = ["auto_close_due", "requeue_lost", "prune_old_rows"]
+# The jobs of this app; other apps register theirs in the same list.
+OURS = ["auto_close_due", "requeue_lost", "prune_old_rows"]
 
 
 @pytest.mark.django_db
 def test_two_schedulers_enqueue_a_slot_once():
-    assert tick(NOW) == ALL
+    first = tick(NOW)
+    assert [name for name in first if name in OURS] == OURS
     assert tick(NOW + timedelta(seconds=5)) == []  # another scheduler, same slots
     assert queued() == 1
     run = ScheduledRun.objects.get(job="auto_close_due")
     assert run.slot == SLOT
     assert run.task_id == str(DBTaskResult.objects.get(task_path__endswith="auto_close_due").id)
-    assert ScheduledRun.objects.count() == DBTaskResult.objects.count() == 3
+    assert ScheduledRun.objects.count() == DBTaskResult.objects.count() == len(first)
 
 
 @pytest.mark.django_db
@@ -51,7 +53,13 @@ def test_each_slot_runs_once_and_the_next_slot_again():
         now = SLOT + timedelta(seconds=seconds)
         enqueued += a.tick(now) + b.tick(now)
     # auto-close at 9:00, 9:05, 9:10; the reaper every minute; pruning once (03:17's slot).
-    assert Counter(enqueued) == {"auto_close_due": 3, "requeue_lost": 11, "prune_old_rows": 1}
+    counted = Counter(enqueued)
+    assert {name: counted[name] for name in OURS} == {
+        "auto_close_due": 3,
+        "requeue_lost": 11,
+        "prune_old_rows": 1,
+    }
+    assert Counter(ScheduledRun.objects.values_list("job", flat=True)) == counted
     assert sorted(
         ScheduledRun.objects.filter(job="auto_close_due").values_list("slot", flat=True)
     ) == [SLOT, SLOT + timedelta(minutes=5), SLOT + timedelta(minutes=10)]
@@ -75,7 +83,7 @@ def test_a_failed_enqueue_leaves_the_slot_free():
     with pytest.raises(RuntimeError):
         Scheduler([job]).tick(NOW)
     assert not ScheduledRun.objects.exists()
-    assert tick(NOW) == ALL
+    assert "auto_close_due" in tick(NOW)
 
 
 class _Broken:
@@ -114,7 +122,8 @@ def test_the_scheduler_command_and_a_worker_run_the_job(world, monkeypatch):
     assert queued() == 1
     call_command("worker", batch=True)
     results = {r.task_path.rsplit(".", 1)[1]: r for r in DBTaskResult.objects.all()}
-    assert {name: r.status for name, r in results.items()} == dict.fromkeys(ALL, "SUCCESSFUL")
+    assert set(OURS) <= set(results)
+    assert {r.status for r in results.values()} == {"SUCCESSFUL"}
     assert results["auto_close_due"].return_value == {"moved": 0, "skipped": 0}
     assert results["requeue_lost"].return_value == {"requeued": 0, "failed": 0}
     assert results["prune_old_rows"].return_value["task_results"] == 0

@@ -145,7 +145,7 @@ def test_two_schedulers_started_together_enqueue_each_slot_once():
     said = [_finish(s)[0].split() for s in schedulers]
     runs = list(ScheduledRun.objects.values_list("job", "slot", "task_id"))
     jobs = {job for job, _slot, _task in runs}
-    assert jobs == {"auto_close_due", "requeue_lost", "prune_old_rows"}
+    assert {"auto_close_due", "requeue_lost", "prune_old_rows"} <= jobs
     # One claim per (job, slot) — the unique constraint — and one task per claim.
     assert len({(job, slot) for job, slot, _t in runs}) == len(runs)
     tasks = {str(pk): path for pk, path in DBTaskResult.objects.values_list("id", "task_path")}

@@ -14,7 +14,11 @@ import logging
 from argparse import ArgumentTypeError
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.apps import apps
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.tasks import task_backends
+from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.compat import DEFAULT_TASK_BACKEND_ALIAS, TASKS_LOGGER
 from django_tasks_db.management.commands.db_worker import valid_interval, validate_worker_id
 
@@ -70,6 +74,31 @@ class Command(BaseCommand):
             if not log.hasHandlers():
                 log.addHandler(logging.StreamHandler(self.stdout))
 
+    def run_elsewhere(
+        self,
+        queue_name: str,
+        batch: bool,
+        max_tasks: int | None,
+        worker_id: str | None,
+        options: dict[str, Any],
+    ) -> None:
+        """With COMPTOIR_TASKS_BACKEND=rq the queue is in Redis: the same command runs an RQ
+        worker (which has its own heartbeats and recovery) on the backend's queues."""
+        backend = task_backends[DEFAULT_TASK_BACKEND_ALIAS]
+        if not apps.is_installed("django_rq"):
+            raise CommandError(
+                f"comptoir worker runs the database queue or RQ, not {type(backend).__name__}."
+            )
+        queues = backend.queues if queue_name == "*" else set(queue_name.split(","))
+        call_command(
+            "rqworker",
+            *sorted(queues),
+            burst=batch,
+            max_jobs=max_tasks,
+            name=worker_id,
+            verbosity=options.get("verbosity", 1),
+        )
+
     def handle(
         self,
         *args: Any,
@@ -81,6 +110,9 @@ class Command(BaseCommand):
         heartbeat: float | None,
         **options: Any,
     ) -> None:
+        if not isinstance(task_backends[DEFAULT_TASK_BACKEND_ALIAS], DatabaseBackend):
+            self.run_elsewhere(queue_name, batch, max_tasks, worker_id, options)
+            return
         self.configure_logging(options.get("verbosity", 1))
         worker = HeartbeatWorker(
             heartbeat=heartbeat or heartbeat_seconds(),
