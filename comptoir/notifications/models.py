@@ -40,11 +40,25 @@ class Outbox(models.Model):
     available_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    # A notification that several runs could write (a daily report per user, service and
+    # slot) carries a key; the unique constraint keeps one row whoever writes it first.
+    key = models.CharField(
+        max_length=150,
+        blank=True,
+        default="",
+        editable=False,
+        help_text=_("Idempotency key: at most one notification per key (empty: none)."),
+    )
 
     class Meta:
         verbose_name = _("outgoing notification")
         verbose_name_plural = _("outgoing notifications")
         indexes = [models.Index(fields=["state", "available_at"], name="outbox_due_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key"], condition=~models.Q(key=""), name="outbox_key_unique"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.email or self.recipient_id}"
@@ -120,6 +134,9 @@ class DailyReportPreference(models.Model):
     include_closed = models.BooleanField(
         _("show tickets closed, refused or postponed since the last report"), default=False
     )
+    # The slot of the last report written for this service (kept by the reports job), so
+    # "since the last report" survives suspensions, grouping changes and missed slots.
+    last_report_slot = models.DateTimeField(_("last report"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("daily report")
