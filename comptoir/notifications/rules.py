@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from comptoir.accounts.models import User
 from comptoir.catalog.models import ServiceMember
 from comptoir.notifications.models import Outbox, Watch, WatchPreference
+from comptoir.sla.models import SlaAlert
 from comptoir.tickets.models import Event, Guest, Mute, Ticket
 
 # Event kinds that customers (requesters, customer guests) may hear about.
@@ -140,3 +141,28 @@ def on_invitation(
 
 def on_assignment(*, ticket: Ticket, event: Event, actor: User, assignee: User) -> list[Outbox]:
     return record(ticket=ticket, event=event, kind="assigned", recipients=[assignee], actor=actor)
+
+
+def on_sla_alert(*, ticket: Ticket, event: Event, alert: SlaAlert) -> list[Outbox]:
+    """SLA-2: a warning or a breach is told to whoever holds the ticket and to the managers
+    of its service, whatever their watch level: it asks them to act. Never to customers
+    (the event is internal), never to plain members (the queue shows them the clock)."""
+    managers = [
+        m.user
+        for m in ServiceMember.objects.filter(
+            service_id=ticket.service_id, can_manage=True
+        ).select_related("user")
+    ]
+    return record(
+        ticket=ticket,
+        event=event,
+        kind=event.kind,
+        recipients=[ticket.assignee, *managers],
+        actor=None,
+        context={
+            "target": alert.target,
+            "level": alert.level,
+            "due_at": alert.due_at.isoformat(),
+            "percent": (event.data or {}).get("percent"),
+        },
+    )

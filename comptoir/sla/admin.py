@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from comptoir.sla.models import BusinessHours, Calendar, ClosedDay, SlaPolicy
+from comptoir.sla.models import BusinessHours, Calendar, ClosedDay, SlaAlert, SlaPolicy
+from comptoir.tickets.admin import ReadOnlyAdmin
 
 
 class BusinessHoursInline(admin.TabularInline):
@@ -28,5 +29,18 @@ class SlaPolicyAdmin(admin.ModelAdmin):
         "calendar",
         "first_response_minutes",
         "resolution_minutes",
+        "warning_percent",
     ]
     list_filter = ["desk"]
+
+
+@admin.register(SlaAlert)
+class SlaAlertAdmin(ReadOnlyAdmin):
+    """The breach history is evidence for reports: written by `sla_check` only."""
+
+    list_display = ["due_at", "ticket", "target", "level", "service", "priority", "assignee"]
+    list_select_related = ["ticket", "service", "priority", "assignee"]
+    list_filter = ["level", "target", "desk"]
+    search_fields = ["=ticket__key"]
+    raw_id_fields = ["ticket", "organisation", "assignee"]
+    date_hierarchy = "due_at"

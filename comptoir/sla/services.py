@@ -3,20 +3,33 @@
 `recompute(ticket)` is called by `ticket_create`, `apply_transition`, `ticket_update` (a
 priority change) and `ticket_convert` right before they save, inside their transaction;
 it sets the attributes and returns the field names to save. It never saves by itself.
+
+The clock is evaluated once (`evaluate`): due dates, and the `Mark`s of each target (its
+warning at the policy's `warning_percent`, its breach). Together with the alerts already
+recorded (`SlaAlert`), they give `sla_next_alert_at`, the one indexed column the
+`sla_watch` job reads, and `sla_breached_at`, which a recorded breach keeps.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Q
 from django.utils import timezone
 
 from comptoir.sla import clock
-from comptoir.sla.models import SlaPolicy
+from comptoir.sla.models import SlaAlert, SlaPolicy
 from comptoir.workflows.models import SlaEffect, Status
 
-SLA_FIELDS = ("sla_first_response_due", "sla_resolution_due", "sla_paused", "sla_breached_at")
+SLA_FIELDS = (
+    "sla_first_response_due",
+    "sla_resolution_due",
+    "sla_paused",
+    "sla_breached_at",
+    "sla_next_alert_at",
+)
 STATUS_KINDS = {"created": "status", "status": "new", "converted": "new_status"}
 
 
@@ -60,47 +73,168 @@ def status_history(ticket, now: datetime) -> list[tuple[datetime, str]]:
 
 def _clear(ticket) -> list[str]:
     ticket.sla_first_response_due = ticket.sla_resolution_due = ticket.sla_breached_at = None
+    ticket.sla_next_alert_at = None
     ticket.sla_paused = False
     return list(SLA_FIELDS)
 
 
-def _due(spec, history, target, now, running) -> tuple[datetime | None, datetime | None]:
-    """(due date or None, breach moment or None) for one target over `history`."""
-    if target is None:
-        return None, None
-    crossed = clock.crossed_at(spec, history, target, now)
-    if not running:
-        return None, crossed
-    left = target - clock.elapsed(spec, history, now)
-    return (clock.add_business_minutes(spec, now, left) if left > 0 else crossed), crossed
+FIRST_RESPONSE, RESOLUTION, WARNING, BREACH = "first_response", "resolution", "warning", "breach"
+Recorded = tuple[str, str, datetime]  # (target, level, due_at) of an SlaAlert
 
 
-def recompute(ticket, *, now: datetime | None = None) -> list[str]:
-    """Set the ticket's SLA columns from its policy and status history; the fields to save."""
+@dataclass(frozen=True)
+class Mark:
+    """A moment of one target: its warning or its breach.
+
+    `at` is when the clock reached it (at or before `now`), or, while the target still
+    runs, when it will; None when it cannot be reached now (paused, stopped, met).
+    `live` says the target still runs: a warning is worth sending only then.
+    """
+
+    target: str
+    level: str
+    at: datetime | None
+    live: bool
+    due: datetime | None = None  # the target's own due moment, told with a warning
+
+
+def _reached(mark: Mark, now: datetime) -> bool:
+    return mark.at is not None and mark.at <= now
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Everything the SLA clock says of a ticket at `now`."""
+
+    now: datetime
+    first_response_due: datetime | None
+    resolution_due: datetime | None
+    paused: bool
+    marks: tuple[Mark, ...]
+    warning_percent: int | None = None
+
+    def breaches(self, recorded: Iterable[Recorded] = ()) -> list[datetime]:
+        """Every breach moment reached: the clock's and those recorded in the history."""
+        crossed = [m.at for m in self.marks if m.level == BREACH and _reached(m, self.now)]
+        return crossed + [at for _t, level, at in recorded if level == BREACH]
+
+    def pending(self, recorded: Iterable[Recorded] = ()) -> list[Mark]:
+        """The marks still to record: a breach once reached, a warning while its target
+        runs and is not breached (a warning after the breach is noise)."""
+        done = {(target, level) for target, level, _at in recorded}
+        breached = {target for target, level in done if level == BREACH}
+        breached |= {m.target for m in self.marks if m.level == BREACH and _reached(m, self.now)}
+        out = []
+        for m in self.marks:
+            if m.at is None or (m.target, m.level) in done:
+                continue
+            if m.level == WARNING and (not m.live or m.target in breached):
+                continue
+            out.append(m)
+        return out
+
+    def due_marks(self, recorded: Iterable[Recorded] = ()) -> list[Mark]:
+        """The marks reached by `now` and not recorded yet, breaches of a target first."""
+        marks = [m for m in self.pending(recorded) if _reached(m, self.now)]
+        return sorted(marks, key=lambda m: (m.at, m.target, m.level))
+
+    def next_alert(self, recorded: Iterable[Recorded] = ()) -> datetime | None:
+        moments = [m.at for m in self.pending(recorded) if m.at is not None]
+        return min(moments) if moments else None
+
+
+def _moment(spec, history, minutes: float, now: datetime, running: bool) -> datetime | None:
+    """When the clock over `history` reached `minutes` by `now`, or will if it runs."""
+    crossed = clock.crossed_at(spec, history, minutes, now)
+    if crossed is not None or not running:
+        return crossed
+    return clock.add_business_minutes(spec, now, minutes - clock.elapsed(spec, history, now))
+
+
+def _target_marks(
+    target: str, minutes: int | None, percent: int | None, spec, history, now, running
+) -> list[Mark]:
+    if minutes is None:
+        return []
+    due = _moment(spec, history, minutes, now, running)
+    marks = [Mark(target, BREACH, due, running)]
+    if percent:
+        warn = _moment(spec, history, minutes * percent / 100, now, running)
+        marks.append(Mark(target, WARNING, warn, running, due))
+    return marks
+
+
+def evaluate(ticket, *, now: datetime | None = None) -> Evaluation | None:
+    """The SLA clock of the ticket at `now`; None when no policy applies."""
     now = now or timezone.now()
     policy = policy_for(ticket)
     if policy is None:
-        return _clear(ticket)
+        return None
     spec = policy.calendar.spec()
     history = status_history(ticket, now)
     effect = history[-1][1]
     running = effect == SlaEffect.RUN
     # First response: the ticket leaving its initial status (taken, qualified, answered).
     responded = history[1][0] if len(history) > 1 else None
-    first_history = history[:1] if responded else history
-    first_now = responded or now
-    first_due, first_crossed = _due(
-        spec, first_history, policy.first_response_minutes, first_now, running and not responded
+    first = _target_marks(
+        FIRST_RESPONSE,
+        policy.first_response_minutes,
+        policy.warning_percent,
+        spec,
+        history[:1] if responded else history,
+        responded or now,
+        running and not responded,
     )
-    resolution_due, resolution_crossed = _due(
-        spec, history, policy.resolution_minutes, now, running
+    resolution = _target_marks(
+        RESOLUTION,
+        policy.resolution_minutes,
+        policy.warning_percent,
+        spec,
+        history,
+        now,
+        running,
     )
-    ticket.sla_first_response_due = first_due
-    ticket.sla_resolution_due = resolution_due
-    ticket.sla_paused = effect == SlaEffect.PAUSE
-    crossings = [c for c in (first_crossed, resolution_crossed) if c is not None]
-    ticket.sla_breached_at = min(crossings) if crossings else None
+
+    def live_due(marks: list[Mark]) -> datetime | None:
+        return next((m.at for m in marks if m.level == BREACH and m.live), None)
+
+    return Evaluation(
+        now=now,
+        first_response_due=live_due(first),
+        resolution_due=live_due(resolution),
+        paused=effect == SlaEffect.PAUSE,
+        marks=tuple(first + resolution),
+        warning_percent=policy.warning_percent,
+    )
+
+
+def recorded_alerts(ticket) -> list[Recorded]:
+    """(target, level, due_at) of the alerts already recorded for the ticket."""
+    if ticket.pk is None:
+        return []
+    return list(
+        SlaAlert.objects.filter(ticket_id=ticket.pk).values_list("target", "level", "due_at")
+    )
+
+
+def apply(ticket, evaluation: Evaluation | None, recorded: list[Recorded]) -> list[str]:
+    """Set the ticket's SLA columns from an evaluation and the alerts already recorded."""
+    if evaluation is None:
+        return _clear(ticket)
+    ticket.sla_first_response_due = evaluation.first_response_due
+    ticket.sla_resolution_due = evaluation.resolution_due
+    ticket.sla_paused = evaluation.paused
+    breaches = evaluation.breaches(recorded)
+    ticket.sla_breached_at = min(breaches) if breaches else None
+    ticket.sla_next_alert_at = evaluation.next_alert(recorded)
     return list(SLA_FIELDS)
+
+
+def recompute(ticket, *, now: datetime | None = None) -> list[str]:
+    """Set the ticket's SLA columns from its policy, status history and alert history; the
+    fields to save."""
+    evaluation = evaluate(ticket, now=now)
+    return apply(ticket, evaluation, recorded_alerts(ticket) if evaluation else [])
 
 
 def remaining_minutes(ticket, *, now: datetime | None = None) -> float | None:

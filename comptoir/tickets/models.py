@@ -93,6 +93,10 @@ class Ticket(models.Model):
     sla_resolution_due = models.DateTimeField(null=True, blank=True, editable=False)
     sla_paused = models.BooleanField(default=False, editable=False)
     sla_breached_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The wall-clock moment of the next SLA warning or breach not recorded yet (SLA-2), on
+    # the business clock; None while paused, stopped, without policy or once all recorded.
+    # The `sla_watch` job reads only this column (a partial index: the few rows with one).
+    sla_next_alert_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("ticket")
@@ -110,6 +114,11 @@ class Ticket(models.Model):
             models.Index(fields=["status", "status_changed_at"], name="t_status_since"),
             models.Index(fields=["personal_reference"], name="t_reference"),
             models.Index(fields=["state", "sla_resolution_due"], name="t_sla_due"),
+            models.Index(
+                fields=["sla_next_alert_at"],
+                name="t_sla_next_alert",
+                condition=models.Q(sla_next_alert_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -128,7 +137,7 @@ class Ticket(models.Model):
     @property
     def sla_is_breached(self) -> bool:
         """Breached already, or a running deadline passed since the last recompute (the
-        scheduler that records it is not built yet)."""
+        `sla_watch` job records it within a minute; the page must not wait for it)."""
         if self.sla_breached_at is not None:
             return True
         now = timezone.now()

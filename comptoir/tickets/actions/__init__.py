@@ -22,6 +22,7 @@ from comptoir.tickets.actions.content import (
     ticket_update,
 )
 from comptoir.tickets.actions.create import ticket_create
+from comptoir.tickets.actions.sla import sla_check
 from comptoir.tickets.actions.workflow import (
     ticket_assess,
     ticket_confirm_resolution,
@@ -31,6 +32,7 @@ from comptoir.tickets.actions.workflow import (
 
 __all__ = [
     "UploadedFile",
+    "sla_check",
     "ticket_assess",
     "ticket_assign",
     "ticket_attach",

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django import template
-from django.utils import translation
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from comptoir.core.i18n import tr
+from comptoir.sla.models import AlertTarget
 from comptoir.tickets.models import Event, Ticket
 from comptoir.workflows.models import WaitingReason
 
@@ -82,7 +85,34 @@ def event_sentence(event: Event) -> str:
         }
     if kind == "mute":
         return _("muted the ticket") if d.get("muted") else _("unmuted the ticket")
+    if kind == "sla_warning":
+        return _("warned that %(percent)s %% of the %(target)s time has elapsed (due %(due)s)") % {
+            "percent": d.get("percent") or "?",
+            "target": _sla_target(d.get("target")),
+            "due": _moment(d.get("due")),
+        }
+    if kind == "sla_breached":
+        return _("recorded an SLA breach: the %(target)s was due %(due)s") % {
+            "target": _sla_target(d.get("target")),
+            "due": _moment(d.get("at")),
+        }
     return kind
+
+
+def _sla_target(code: str | None) -> str:
+    try:
+        return str(AlertTarget(code).label)
+    except ValueError:
+        return code or "—"
+
+
+def _moment(value: str | None) -> str:
+    """An ISO moment stored in an event, in the reader's time zone and format."""
+    try:
+        moment = datetime.fromisoformat(value or "")
+    except ValueError:
+        return value or "—"
+    return date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
 
 
 @register.simple_tag

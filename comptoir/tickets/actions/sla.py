@@ -1,0 +1,94 @@
+"""SLA warnings and breaches (SLA-2): the clock's verdicts written into the ticket's history.
+
+`sla_check` is what the `sla_watch` job calls for each ticket whose `sla_next_alert_at`
+has come. It recomputes the clock on the locked ticket and records each warning or breach
+reached and not recorded yet: an `SlaAlert` row (the history reports read), an internal
+timeline event (customers never see SLA internals) and the outbox rows of the ticket's
+holder and the service's managers.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from comptoir.accounts.models import User
+from comptoir.notifications import rules
+from comptoir.sla import services as sla
+from comptoir.sla.models import AlertLevel, SlaAlert
+from comptoir.tickets.actions import _base
+from comptoir.tickets.models import Ticket
+
+EVENT_KINDS = {AlertLevel.WARNING: "sla_warning", AlertLevel.BREACH: "sla_breached"}
+
+
+def sla_check(
+    *, actor: User | None = None, ticket: Ticket | int, now: datetime | None = None
+) -> list[SlaAlert]:
+    """Record the warnings and breaches the ticket's clock reached by `now`; the new ones.
+
+    Idempotent: an alert already recorded is never recorded again (also enforced by the
+    unique constraint, and the row lock serialises two workers on one ticket). `actor` is
+    None for the scheduler; a person may ask for a check only if they are staff and see
+    the ticket. The alerts themselves are the system's: their events have no actor.
+    """
+    if actor is not None:
+        _base.require_staff(actor)
+    now = now or timezone.now()
+    with transaction.atomic():
+        ticket = _base.lock(actor=actor, ticket=ticket)
+        evaluation = sla.evaluate(ticket, now=now)
+        recorded = sla.recorded_alerts(ticket) if evaluation else []
+        created = []
+        for mark in evaluation.due_marks(recorded) if evaluation else []:
+            created.append(_record(ticket, mark, evaluation, now))
+            recorded.append((mark.target, mark.level, mark.at))
+        before = {f: getattr(ticket, f) for f in sla.SLA_FIELDS}
+        sla.apply(ticket, evaluation, recorded)
+        changed = [f for f in sla.SLA_FIELDS if getattr(ticket, f) != before[f]]
+        if changed:
+            _save_sla_columns(ticket, changed)
+    return created
+
+
+def _record(ticket: Ticket, mark: sla.Mark, evaluation: sla.Evaluation, now: datetime) -> SlaAlert:
+    assert mark.at is not None
+    alert = SlaAlert.objects.create(
+        ticket=ticket,
+        organisation_id=ticket.organisation_id,
+        target=mark.target,
+        level=mark.level,
+        due_at=mark.at,
+        recorded_at=now,
+        desk_id=ticket.desk_id,
+        service_id=ticket.service_id,
+        type_id=ticket.type_id,
+        priority_id=ticket.priority_id,
+        assignee_id=ticket.assignee_id,
+    )
+    data = {"target": mark.target, "at": mark.at.isoformat()}
+    if mark.level == AlertLevel.WARNING:
+        data["due"] = mark.due.isoformat() if mark.due else None
+        data["percent"] = evaluation.warning_percent
+    ev = _base.event(
+        ticket=ticket,
+        actor=None,
+        kind=EVENT_KINDS[AlertLevel(mark.level)],
+        data=data,
+        internal=True,
+    )
+    rules.on_sla_alert(ticket=ticket, event=ev, alert=alert)
+    return alert
+
+
+def _save_sla_columns(ticket: Ticket, fields: list[str]) -> None:
+    """Write the SLA bookkeeping without bumping `version` or `updated_at`.
+
+    The clock ticking is not a change someone made: bumping the version would turn every
+    agent's open form stale (`Conflict(code="stale")`) each time a warning is recorded, and
+    `updated_at` would push the ticket to the top of "recently updated" queues. The
+    timeline event says what happened.
+    """
+    Ticket.objects.filter(pk=ticket.pk).update(**{f: getattr(ticket, f) for f in fields})
