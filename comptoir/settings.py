@@ -6,9 +6,12 @@ test run.
 """
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -55,6 +58,14 @@ SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = envlist("COMPTOIR_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = envlist("COMPTOIR_CSRF_TRUSTED_ORIGINS", "")
 SITE_URL = os.environ.get("COMPTOIR_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Behind a reverse proxy that terminates TLS (docs/deploy.md). Trust its
+# X-Forwarded-Proto only when told to: a client could send that header itself.
+if envbool("COMPTOIR_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Cookies only over HTTPS once the public address is https://, unless told otherwise.
+SESSION_COOKIE_SECURE = envbool("COMPTOIR_SECURE_COOKIES", SITE_URL.startswith("https://"))
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -151,10 +162,61 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("COMPTOIR_STATIC_ROOT", VAR_DIR / "static"))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+
+# Attachments (docs/decisions/0007-attachment-storage.md): on S3-compatible storage when
+# COMPTOIR_S3_BUCKET is set, else under MEDIA_ROOT. Either way no URL serves them: every
+# download goes through the permission-checked view (comptoir/web/views.py), which
+# streams the file from the storage.
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("COMPTOIR_MEDIA_ROOT", VAR_DIR / "media"))
+S3_ADDRESSING_STYLES = {"auto", "path", "virtual"}
+
+
+def attachment_storage(env: Mapping[str, str]) -> dict[str, Any]:
+    """The STORAGES["default"] entry for an environment; a function so a test can build
+    the S3 entry for its own endpoint exactly as production would.
+
+    Credentials: COMPTOIR_S3_ACCESS_KEY_ID and COMPTOIR_S3_SECRET_ACCESS_KEY when set
+    (keys meant for Comptoir alone); otherwise none are given and boto3 looks for them
+    the standard way (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, ~/.aws, an instance role).
+    """
+    bucket = env.get("COMPTOIR_S3_BUCKET", "").strip()
+    if not bucket:
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    style = env.get("COMPTOIR_S3_ADDRESSING_STYLE", "").strip().lower() or "auto"
+    if style not in S3_ADDRESSING_STYLES:
+        raise ImproperlyConfigured(
+            f"COMPTOIR_S3_ADDRESSING_STYLE must be one of {sorted(S3_ADDRESSING_STYLES)}, "
+            f"not {style!r}."
+        )
+    options: dict[str, Any] = {
+        "bucket_name": bucket,
+        "endpoint_url": env.get("COMPTOIR_S3_ENDPOINT_URL", "").strip() or None,
+        "region_name": env.get("COMPTOIR_S3_REGION", "").strip() or None,
+        "addressing_style": None if style == "auto" else style,
+        # Private objects: no ACL is sent, so the bucket's own (private) policy applies,
+        # and any URL the storage makes (the read-only admin's link) is signed and short.
+        "default_acl": None,
+        "querystring_auth": True,
+        "querystring_expire": 300,
+        # Names are random tokens (tickets/models.py attachment_path): no existence check.
+        "file_overwrite": True,
+        # A download is spooled to a temporary file past 2 MB, not held in memory.
+        "max_memory_size": 2 * 1024 * 1024,
+    }
+    key_id = env.get("COMPTOIR_S3_ACCESS_KEY_ID", "").strip()
+    secret = env.get("COMPTOIR_S3_SECRET_ACCESS_KEY", "").strip()
+    if bool(key_id) != bool(secret):
+        raise ImproperlyConfigured(
+            "Set both COMPTOIR_S3_ACCESS_KEY_ID and COMPTOIR_S3_SECRET_ACCESS_KEY, or neither."
+        )
+    if key_id:
+        options |= {"access_key": key_id, "secret_key": secret}
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": attachment_storage(os.environ),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
