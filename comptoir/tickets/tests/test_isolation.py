@@ -224,6 +224,7 @@ def _ghost() -> Ticket:
 
 # name → how to call it on `ticket` (each: the kwargs beyond actor).
 ACTION_CALLS = {
+    "sla_check": lambda c, t: {"ticket": t},
     "ticket_assess": lambda c, t: {"ticket": t, "satisfaction": 5},
     "ticket_assign": lambda c, t: {"ticket": t, "assignee": c.world.agent},
     "ticket_attach": lambda c, t: {"ticket": t, "files": [upload("x.txt")]},
