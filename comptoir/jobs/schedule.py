@@ -63,7 +63,8 @@ def every(minutes: int) -> IntervalTrigger:
 
 
 # Add new periodic work here (SLA warnings, daily reports at a CronTrigger time, IMAP
-# polling…); the task must be idempotent.
+# polling…); the task must be idempotent. A task that works on the period its slot stands
+# for takes a `slot: str` argument and is registered with `pass_slot=True`.
 JOBS: list[Periodic] = [
     Periodic(
         name="auto_close_due",
