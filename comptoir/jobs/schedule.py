@@ -27,6 +27,8 @@ from django.tasks import Task
 
 from comptoir.jobs import tasks, upkeep
 from comptoir.jobs.models import ScheduledRun
+from comptoir.notifications import tasks as notification_tasks
+from comptoir.sla import tasks as sla_tasks
 
 logger = logging.getLogger(__name__)
 
@@ -62,15 +64,31 @@ def every(minutes: int) -> IntervalTrigger:
     return IntervalTrigger(minutes=minutes, start_date=ORIGIN, timezone=UTC)
 
 
-# Add new periodic work here (SLA warnings, daily reports at a CronTrigger time, IMAP
-# polling…); the task must be idempotent. A task that works on the period its slot stands
-# for takes a `slot: str` argument and is registered with `pass_slot=True`.
+# Add new periodic work here (IMAP polling…); the task must be idempotent. A task that
+# works on the period its slot stands for takes a `slot: str` argument and is registered
+# with `pass_slot=True`.
 JOBS: list[Periodic] = [
     Periodic(
         name="auto_close_due",
         task=tasks.auto_close_due,
         trigger=every(5),
         catch_up=timedelta(minutes=5),
+    ),
+    # SLA-2: warnings before breach and breaches, recorded once each (comptoir/sla/tasks.py).
+    Periodic(
+        name="sla_watch",
+        task=sla_tasks.sla_watch,
+        trigger=every(1),
+        catch_up=timedelta(minutes=1),
+    ),
+    # NOT-3: every hour, the daily reports whose local hour it is (notifications/reports.py).
+    # A slot missed by up to an hour (a restart) is still sent, late rather than never.
+    Periodic(
+        name="daily_reports",
+        task=notification_tasks.daily_reports,
+        trigger=every(60),
+        catch_up=timedelta(hours=1),
+        pass_slot=True,
     ),
     # Tasks left RUNNING by a worker that died go back to the queue (upkeep.py).
     Periodic(
