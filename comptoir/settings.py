@@ -257,8 +257,6 @@ elif COMPTOIR_TASKS_BACKEND == "rq":
     # Only with RQ: its admin page and checks need Redis and RQ_QUEUES.
     INSTALLED_APPS += ["django_rq"]
 else:
-    from django.core.exceptions import ImproperlyConfigured
-
     raise ImproperlyConfigured(
         f"COMPTOIR_TASKS_BACKEND must be 'db' or 'rq', not {COMPTOIR_TASKS_BACKEND!r}."
     )

@@ -94,6 +94,11 @@ class Command(BaseCommand):
             "rqworker",
             *sorted(queues),
             burst=batch,
+            # Deferred tasks (run_after) are moved to the queue by RQ's scheduler, which
+            # runs inside workers; RQ elects one per queue, so every worker may have it.
+            with_scheduler=True,
+            # RQ's own job class cannot run a django.tasks Task.
+            job_class="django_tasks_rq.Job",
             max_jobs=max_tasks,
             name=worker_id,
             verbosity=options.get("verbosity", 1),
