@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "comptoir.console",
     "comptoir.portal",
     "comptoir.jobs",
+    "comptoir.mailin",
     "django_htmx",
     "django_tasks_db",
 ]
