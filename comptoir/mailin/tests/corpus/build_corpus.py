@@ -123,14 +123,10 @@ def messages() -> dict[str, bytes]:
     m["cp1252-as-latin1.eml"] = head(
         b"Devis =?iso-8859-1?Q?sign=E9?=", msgid=b"cp1252@client.test"
     ) + plain(
-        "Voici le devis signé pour l’équipe : 1 500 € HT, « bon pour accord ».\n".encode(
-            "cp1252"
-        ),
+        "Voici le devis signé pour l’équipe : 1 500 € HT, « bon pour accord ».\n".encode("cp1252"),
         b"iso-8859-1",
     )
-    m["html-only.eml"] = head(
-        b"Serveur de fichiers inaccessible", msgid=b"html@client.test"
-    ) + (
+    m["html-only.eml"] = head(b"Serveur de fichiers inaccessible", msgid=b"html@client.test") + (
         b"MIME-Version: 1.0\nContent-Type: text/html; charset=utf-8\n"
         b"Content-Transfer-Encoding: 8bit\n\n"
         b"<html><head><style>p { color: red; } .secret { display:none }</style>"
@@ -138,7 +134,7 @@ def messages() -> dict[str, bytes]:
         b"<p>Bonjour,</p><p>Le <b>serveur de fichiers</b> est inaccessible depuis 8h.</p>"
         b'<p><a href="https://intranet.example.test/" onclick="steal()">Voir la page</a></p>'
         b'<img src="https://track.example.test/pixel.gif?id=42" width="1" height="1">'
-        b"<iframe src=\"https://evil.example.test/\"></iframe>"
+        b'<iframe src="https://evil.example.test/"></iframe>'
         b"<p>Merci &amp; bonne journ&eacute;e</p></body></html>\n"
     )
     m["multipart-alternative.eml"] = head(b"Mot de passe expire", msgid=b"alt@client.test") + (
@@ -150,7 +146,9 @@ def messages() -> dict[str, bytes]:
         b"<html><body><p>Mon mot de passe a <i>expir\xc3\xa9</i>, je ne peux plus ouvrir "
         b"de session.</p></body></html>\n--ALT-1--\n"
     )
-    m["related-inline-images.eml"] = head(b"Capture du message d'erreur", msgid=b"rel@client.test") + (
+    m["related-inline-images.eml"] = head(
+        b"Capture du message d'erreur", msgid=b"rel@client.test"
+    ) + (
         b'MIME-Version: 1.0\nContent-Type: multipart/related; boundary="REL-1"; '
         b'type="multipart/alternative"\n\n'
         b'--REL-1\nContent-Type: multipart/alternative; boundary="ALT-2"\n\n'
@@ -183,7 +181,8 @@ def messages() -> dict[str, bytes]:
         b"--MIX-2\nContent-Type: application/octet-stream;\n"
         b' name="=?utf-8?Q?proc=C3=A8s-verbal_r=C3=A9union.docx?="\n'
         b"Content-Transfer-Encoding: base64\n"
-        b'Content-Disposition: attachment;\n filename="=?utf-8?Q?proc=C3=A8s-verbal_r=C3=A9union.docx?="\n\n'
+        b"Content-Disposition: attachment;\n"
+        b' filename="=?utf-8?Q?proc=C3=A8s-verbal_r=C3=A9union.docx?="\n\n'
         + b64(b"PK\x03\x04 docx")
         + b"--MIX-2--\n"
     )
@@ -224,7 +223,8 @@ def messages() -> dict[str, bytes]:
     ) + (
         b"MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status;\n"
         b' boundary="DSN-1"\n\n'
-        b"--DSN-1\nContent-Description: Notification\nContent-Type: text/plain; charset=us-ascii\n\n"
+        b"--DSN-1\nContent-Description: Notification\n"
+        b"Content-Type: text/plain; charset=us-ascii\n\n"
         b"This is the mail system at host mx.example.test.\n\n"
         b"I'm sorry to have to inform you that your message could not be delivered.\n\n"
         b"<parti@example.test>: host mx said: 550 5.1.1 User unknown\n"
@@ -242,7 +242,7 @@ def messages() -> dict[str, bytes]:
         b"=?utf-8?Q?R=C3=A9ponse_automatique_:_[{{KEY}}]_Imprimante_en_panne?=",
         msgid=b"ooo-1@client.test",
         extra=b"Auto-Submitted: auto-replied\nIn-Reply-To: <{{ROOT}}>\nReferences: <{{ROOT}}>\n",
-    ) + plain("Je suis absente jusqu'au 14 octobre.\n".encode())
+    ) + plain(b"Je suis absente jusqu'au 14 octobre.\n")
     m["ooo-x-autoreply.eml"] = head(
         b"Absent du bureau",
         msgid=b"ooo-2@client.test",
@@ -279,7 +279,9 @@ def messages() -> dict[str, bytes]:
     m["personal-reference.eml"] = head(
         "Commande bloquée ##CMD-2024-117##".encode(), msgid=b"ref@client.test"
     ) + plain(b"La commande reste bloquee a l'etape de validation.\n")
-    m["no-message-id.eml"] = head(b"Sans identifiant") + plain(b"Ce message n'a pas de Message-ID.\n")
+    m["no-message-id.eml"] = head(b"Sans identifiant") + plain(
+        b"Ce message n'a pas de Message-ID.\n"
+    )
     m["missing-from.eml"] = (
         b"To: support@comptoir.test\nSubject: Qui suis-je ?\nMessage-ID: <nofrom@client.test>\n"
         + plain(b"Pas d'expediteur.\n")
