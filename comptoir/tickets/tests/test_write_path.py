@@ -17,7 +17,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]  # comptoir/
 SKIPPED_DIRS = {"migrations", "tests"}
 SKIPPED_TREES = {ROOT / "tickets" / "actions"}
-OUTBOX_WRITERS = {ROOT / "notifications" / "rules.py", ROOT / "notifications" / "reports.py"}
+OUTBOX_WRITERS = {
+    ROOT / "notifications" / "rules.py",
+    ROOT / "notifications" / "reports.py",
+    ROOT / "mailin" / "answers.py",
+}
 
 TICKET_MODELS = {
     "Ticket",
