@@ -225,14 +225,56 @@ WHITENOISE_USE_FINDERS = True
 SESSION_COOKIE_AGE = envint("COMPTOIR_SESSION_IDLE_SECONDS", 15 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
 
-MAILERS = {
-    "default": {
-        "BACKEND": os.environ.get(
-            "COMPTOIR_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
-        ),
-    }
-}
+# E-mail (docs/decisions/0008-mail.md). Outgoing mail leaves through the outbox: SMTP when
+# COMPTOIR_SMTP_HOST is set; otherwise each message is written as an .eml file under
+# <COMPTOIR_VAR_DIR>/mail/sent/, so a newcomer's `make run` can open and answer them.
 DEFAULT_FROM_EMAIL = os.environ.get("COMPTOIR_FROM_EMAIL", "comptoir@localhost")
+# The right-hand side of every Message-ID and thread id Comptoir writes.
+COMPTOIR_MAIL_DOMAIN = (
+    os.environ.get("COMPTOIR_MAIL_DOMAIN", "").strip()
+    or DEFAULT_FROM_EMAIL.rpartition("@")[2].strip(" >")
+    or "localhost"
+)
+SMTP_SECURITY = {"none": {}, "starttls": {"use_tls": True}, "ssl": {"use_ssl": True}}
+SMTP_DEFAULT_PORT = {"none": 25, "starttls": 587, "ssl": 465}
+
+
+def mailer(env: Mapping[str, str], var_dir: Path) -> dict[str, Any]:
+    """MAILERS["default"] for an environment; a function so a test can build it.
+
+    COMPTOIR_EMAIL_BACKEND (a dotted class, e.g. Django's console backend) wins; then SMTP
+    when COMPTOIR_SMTP_HOST is set; else the .eml files of the embedded default."""
+    if env.get("COMPTOIR_EMAIL_BACKEND"):
+        return {"BACKEND": env["COMPTOIR_EMAIL_BACKEND"]}
+    host = env.get("COMPTOIR_SMTP_HOST", "").strip()
+    if not host:
+        return {
+            "BACKEND": "comptoir.notifications.backends.EmlFileBackend",
+            "OPTIONS": {"directory": str(var_dir / "mail" / "sent")},
+        }
+    port = env.get("COMPTOIR_SMTP_PORT", "").strip()
+    security = env.get("COMPTOIR_SMTP_SECURITY", "").strip().lower()
+    if not security:
+        security = {"465": "ssl", "587": "starttls"}.get(port, "none")
+    if security not in SMTP_SECURITY:
+        raise ImproperlyConfigured(
+            f"COMPTOIR_SMTP_SECURITY must be none, starttls or ssl, not {security!r}."
+        )
+    options: dict[str, Any] = {
+        "host": host,
+        "port": int(port) if port else SMTP_DEFAULT_PORT[security],
+        "timeout": int(env.get("COMPTOIR_SMTP_TIMEOUT", "") or 30),
+        **SMTP_SECURITY[security],
+    }
+    if env.get("COMPTOIR_SMTP_USER"):
+        options["username"] = env["COMPTOIR_SMTP_USER"]
+        options["password"] = env.get("COMPTOIR_SMTP_PASSWORD", "")
+    return {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": options}
+
+
+MAILERS = {"default": mailer(os.environ, VAR_DIR)}
+# Largest incoming message accepted (the e-mail channel), in bytes.
+COMPTOIR_MAX_INBOUND_BYTES = envint("COMPTOIR_MAX_INBOUND_BYTES", 30 * 1024 * 1024)
 
 # Background work (docs/decisions/0005-background-work.md): django.tasks with the
 # database-backed queue of django-tasks-db, so the embedded default needs no other server.

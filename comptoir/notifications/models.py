@@ -4,10 +4,59 @@ conditional update, so nothing is lost and nothing is sent twice."""
 
 from __future__ import annotations
 
+import uuid
+from typing import Any
+
 from django.conf import settings
-from django.db import models
+from django.db import connections, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+
+def mail_domain() -> str:
+    return getattr(settings, "COMPTOIR_MAIL_DOMAIN", "") or "localhost"
+
+
+def new_message_id() -> str:
+    """The Message-ID of one outgoing mail, chosen when its row is written so that every
+    retry sends the same one (receivers may drop a duplicate; replies thread on it)."""
+    return f"<comptoir.{uuid.uuid4().hex}@{mail_domain()}>"
+
+
+def ticket_thread_id(ticket_id: int) -> str:
+    """The root of a ticket's mail thread, in `References` of every mail about it."""
+    return f"<comptoir.ticket.{ticket_id}@{mail_domain()}>"
+
+
+def _deliver_soon() -> None:
+    from comptoir.notifications.tasks import deliver_outbox
+
+    deliver_outbox.enqueue()
+
+
+def schedule_delivery(using: str = "default") -> None:
+    """Enqueue a delivery once the writing transaction commits, so mail leaves within
+    seconds; the periodic sweep still catches anything this misses (a broker down)."""
+    pending = getattr(connections[using], "run_on_commit", [])
+    if any(entry[1] is _deliver_soon for entry in pending):
+        return  # one delivery per transaction is enough, however many rows it writes
+    transaction.on_commit(_deliver_soon, using=using, robust=True)
+
+
+class OutboxQuerySet(models.QuerySet):
+    """Whoever writes outbox rows (rules, reports, answers to incoming mail) gets a
+    delivery scheduled on commit without having to ask for it."""
+
+    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> list[Outbox]:
+        created = super().bulk_create(objs, *args, **kwargs)
+        if created:
+            schedule_delivery(self.db)
+        return created
+
+    def create(self, **kwargs: Any) -> Outbox:
+        row = super().create(**kwargs)
+        schedule_delivery(self.db)
+        return row
 
 
 class OutboxState(models.TextChoices):
@@ -40,6 +89,13 @@ class Outbox(models.Model):
     available_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    message_id = models.CharField(
+        max_length=255, default=new_message_id, editable=False, db_index=True
+    )
+    # Set by the delivery worker that claimed the row (state "sending"): a row left there
+    # longer than the claim timeout belonged to a dead worker and goes back to pending.
+    claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    claim_token = models.CharField(max_length=32, blank=True, default="", editable=False)
     # A notification that several runs could write (a daily report per user, service and
     # slot) carries a key; the unique constraint keeps one row whoever writes it first.
     key = models.CharField(
@@ -49,6 +105,8 @@ class Outbox(models.Model):
         editable=False,
         help_text=_("Idempotency key: at most one notification per key (empty: none)."),
     )
+
+    objects = OutboxQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("outgoing notification")

@@ -11,6 +11,7 @@ import logging
 
 from django.tasks import task
 
+from comptoir.notifications.delivery import deliver_due
 from comptoir.notifications.reports import parse_slot, write_reports
 
 logger = logging.getLogger(__name__)
@@ -27,4 +28,15 @@ def daily_reports(slot: str) -> dict[str, int]:
     result = write_reports(parse_slot(slot))
     if result["written"]:
         logger.info("daily reports for %s: %s", slot, result)
+    return result
+
+
+@task()
+def deliver_outbox() -> dict[str, int]:
+    """NOT-7: send the outbox rows that are due; enqueued when rows are written (on
+    commit) and run every minute by the scheduler, which also catches retries and the
+    rows of dead workers. Any number may run at once: each row is claimed by one."""
+    result = deliver_due()
+    if result["retry"] or result["failed"] or result["requeued"]:
+        logger.info("outbox delivery: %s", result)
     return result
