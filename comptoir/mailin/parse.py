@@ -32,6 +32,10 @@ QUOTE_HEADERS = [
     re.compile(r"^\s*(De|From)\s*:[^\n]*\n\s*(Envoyé|Sent|Date)\s*:", re.M | re.I),
     re.compile(r"^_{10,}\s*$", re.M),
 ]
+LATIN_ALIASES = {
+    **dict.fromkeys(["iso-8859-1", "iso8859-1", "latin-1", "latin1", "l1"], "cp1252"),
+    **dict.fromkeys(["us-ascii", "ascii"], ""),
+}
 TNEF_TYPES = {"application/ms-tnef", "application/vnd.ms-tnef"}
 
 
@@ -233,20 +237,28 @@ def _inner_message(part: Message) -> Message:
 
 
 def part_text(part: Message) -> str:
-    """A text part as str: its charset, else UTF-8, else Latin-1; never raises."""
-    value = attempt(lambda: part.get_content(), None)  # type: ignore[attr-defined]
-    if isinstance(value, str):
-        return value.replace("\x00", "")
-    data = part.get_payload(decode=True)
+    """A text part as str: its declared charset when it decodes cleanly, else UTF-8, else
+    Windows-1252, else Latin-1 (8-bit text without a charset is common); never raises.
+    A Latin-1 label is read as Windows-1252, as browsers do: that is what senders mean;
+    an ASCII label is no charset at all. Line ends become "\\n"."""
+    data = attempt(lambda: part.get_payload(decode=True), None)
     if not isinstance(data, bytes):
-        data = str(part.get_payload() or "").encode("utf-8", "replace")
-    charset = part.get_content_charset() or "utf-8"
-    for candidate in (charset, "utf-8", "cp1252"):
-        try:
-            return data.decode(candidate).replace("\x00", "")
-        except (LookupError, UnicodeDecodeError):
+        value = attempt(lambda: part.get_content(), None)  # type: ignore[attr-defined]
+        return _text(str(value or ""))
+    declared = str(attempt(lambda: part.get_content_charset(), None) or "")
+    declared = LATIN_ALIASES.get(declared, declared)
+    for candidate in (declared, "utf-8", "cp1252"):
+        if not candidate:
             continue
-    return data.decode("latin-1").replace("\x00", "")
+        try:
+            return _text(data.decode(candidate))
+        except (LookupError, UnicodeError, ValueError):
+            continue
+    return _text(data.decode("latin-1"))
+
+
+def _text(value: str) -> str:
+    return value.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
 
 
 def html_to_text(html: str) -> str:
