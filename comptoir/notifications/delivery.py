@@ -53,6 +53,8 @@ def requeue_stale(now: datetime | None = None) -> int:
     """Rows a worker claimed and never settled (it died) are due again."""
     now = now or timezone.now()
     stale = Outbox.objects.filter(state=OutboxState.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT)
+    if not stale.exists():
+        return 0  # the usual case: a read, no write lock taken (SQLite)
     lost = "delivery interrupted: its worker stopped before settling it"
     failed = stale.filter(attempts__gte=MAX_ATTEMPTS - 1).update(
         state=OutboxState.FAILED, attempts=F("attempts") + 1, claim_token="", last_error=lost
