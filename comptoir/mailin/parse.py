@@ -205,8 +205,7 @@ def content(msg: EmailMessage) -> Content:
                 out.parts += unpacked
                 continue
         out.parts.append(Part(name or _default_name(ctype, n), data, ctype))
-    if extra_text:
-        out.text = "\n\n".join([out.text, *extra_text]).strip()
+    out.text = "\n\n".join([out.text, *extra_text]).strip()
     return out
 
 
