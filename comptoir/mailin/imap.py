@@ -101,6 +101,9 @@ def poll(mailbox: Mailbox) -> dict[str, Any]:
         error = str(exc)
     except IMAP_ERRORS as exc:
         error = _("IMAP error on %(host)s: %(error)s") % {"host": mailbox.imap_host, "error": exc}
+    except Exception as exc:  # a bug here must not stop the other mailboxes, nor hold this one
+        logger.exception("mailbox %s: poll failed", mailbox.address)
+        error = _("Unexpected error: %(error)s") % {"error": repr(exc)}
     if error:
         logger.warning("mailbox %s: %s", mailbox.address, error)
     release(mailbox, error=error or "")

@@ -27,7 +27,7 @@ state_dir = {root}/state
 log_path = {root}/dovecot.log
 listen = 127.0.0.1
 protocols = imap
-ssl = no
+{ssl}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 auth_failure_delay = 0
@@ -50,7 +50,8 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {ssl_port}
   }}
 }}
 service anvil {{
@@ -60,6 +61,13 @@ service anvil {{
     mode = 0
   }}
 }}
+"""
+
+
+TLS_CONF = """\
+ssl = yes
+ssl_cert = <{cert}
+ssl_key = <{key}
 """
 
 
@@ -79,6 +87,8 @@ class Dovecot:
     port: int
     uid: int
     gid: int
+    ssl_port: int | None = None  # IMAPS, when a certificate could be made
+    cert: Path | None = None  # self-signed for 127.0.0.1: trust it with SSL_CERT_FILE
     host: str = "127.0.0.1"
     _n: count = field(default_factory=count)
 
@@ -99,6 +109,25 @@ def dovecot_users() -> tuple[str, str, int, int]:
         return "dovenull", "dovecot", mail_user.pw_uid, mail_user.pw_gid
     me = getpass.getuser()
     return me, me, os.getuid(), os.getgid()
+
+
+def self_signed(root: Path) -> tuple[Path, Path] | None:
+    """A certificate for 127.0.0.1, or None without the openssl command."""
+    cert, key = root / "cert.pem", root / "key.pem"
+    try:
+        subprocess.run(
+            [
+                *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"),
+                *("-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1"),
+                *("-addext", "subjectAltName=IP:127.0.0.1"),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return cert, key
 
 
 def wait_for_greeting(port: int, proc: subprocess.Popen, seconds: float = 15) -> bool:
@@ -130,8 +159,12 @@ def dovecot():
     mail = Path(tempfile.mkdtemp(prefix="comptoir-maildirs-"))
     os.chown(mail, uid, gid)
     port = free_port()
+    tls = self_signed(root)
+    ssl_port = free_port() if tls else None
     (root / "dovecot.conf").write_text(
         DOVECOT_CONF.format(
+            ssl=TLS_CONF.format(cert=tls[0], key=tls[1]) if tls else "ssl = no",
+            ssl_port=ssl_port or 0,
             root=root,
             mail=mail,
             port=port,
@@ -146,7 +179,15 @@ def dovecot():
         proc = subprocess.Popen(
             [DOVECOT, "-F", "-c", str(root / "dovecot.conf")], stdout=output, stderr=output
         )
-    server = Dovecot(root=root, mail=mail, port=port, uid=uid, gid=gid)
+    server = Dovecot(
+        root=root,
+        mail=mail,
+        port=port,
+        uid=uid,
+        gid=gid,
+        ssl_port=ssl_port,
+        cert=tls[0] if tls else None,
+    )
     try:
         if not wait_for_greeting(port, proc):
             started = (root / "output.log").read_text(errors="replace")

@@ -64,7 +64,12 @@ class Account:
 def make_mailbox(world, dovecot):
     incident = TicketType.objects.get(desk=world.desks["itil"], code="incident")
 
-    def make(done: str = "Traité", failed: str = "", password: str | None = None):
+    def make(
+        done: str = "Traité",
+        failed: str = "",
+        password: str | None = None,
+        security: str = "none",
+    ):
         user, secret = dovecot.account()
         mailbox = Mailbox.objects.create(
             desk=world.desks["itil"],
@@ -72,8 +77,8 @@ def make_mailbox(world, dovecot):
             ticket_type=incident,
             category=category("itil", "serveurs"),
             imap_host=dovecot.host,
-            imap_port=dovecot.port,
-            imap_security="none",
+            imap_port=dovecot.ssl_port if security == "ssl" else dovecot.port,
+            imap_security=security,
             imap_username=user,
             imap_password=secret if password is None else password,
             imap_done_folder=done,
@@ -235,6 +240,24 @@ def test_a_wrong_password_is_recorded_and_the_other_mailboxes_go_on(make_mailbox
     assert Ticket.objects.filter(title="Toujours reçu").exists()
 
 
+def test_an_unexpected_error_is_recorded_and_frees_the_mailbox(make_mailbox, monkeypatch):
+    broken, _ = make_mailbox()
+    _good, account = make_mailbox()
+    account.append(message("Malgré le bug"))
+    real_take_all = imap.take_all
+
+    def bug_on_one(box, mailbox, counts):
+        if mailbox.pk == broken.pk:
+            raise KeyError("bug")
+        return real_take_all(box, mailbox, counts)
+
+    monkeypatch.setattr(imap, "take_all", bug_on_one)
+    summary = imap.poll_all()
+    assert (summary["errors"], summary["created"]) == (1, 1)
+    broken.refresh_from_db()
+    assert "KeyError" in broken.last_error and imap.claim(broken)
+
+
 def test_an_unreachable_server_is_recorded(world, make_mailbox):
     from comptoir.mailin.tests.conftest import free_port
 
@@ -272,3 +295,30 @@ def test_a_mailbox_held_by_another_poller_is_skipped_until_its_lease_ends(make_m
     mailbox.refresh_from_db()
     assert mailbox.last_polled_at <= timezone.now()  # the lease is given back
     assert imap.claim(mailbox)
+
+
+@pytest.fixture
+def certificate(dovecot):
+    if dovecot.cert is None:
+        pytest.skip("TLS tests need the openssl command to make the server's certificate")
+    return dovecot.cert
+
+
+@pytest.mark.parametrize("security", ["ssl", "starttls"])
+def test_tls_connections(make_mailbox, certificate, monkeypatch, security):
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate))  # the test server's own CA
+    mailbox, account = make_mailbox(security=security)
+    account.append(message(f"Par {security}"))
+    assert imap.poll(mailbox)["created"] == 1
+    assert account.subjects("Traité") == [f"Par {security}"]
+
+
+@pytest.mark.parametrize("security", ["ssl", "starttls"])
+def test_an_untrusted_certificate_is_refused_before_the_password_is_sent(
+    make_mailbox, certificate, security
+):
+    mailbox, account = make_mailbox(security=security)
+    account.append(message("Serveur usurpé"))
+    summary = imap.poll(mailbox)
+    assert "CERTIFICATE_VERIFY_FAILED" in summary["error"] and summary["created"] == 0
+    assert account.subjects("INBOX", seen=False) == ["Serveur usurpé"]
