@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from comptoir.accounts.models import User
 from comptoir.catalog.models import Category, Desk, Priority, TicketType
+from comptoir.mailin.demo import demo_mailboxes, demo_mails
 from comptoir.tickets import actions
 from comptoir.tickets.models import Channel, Ticket
 from comptoir.workflows.presets import PRESET_NAMES
@@ -27,7 +28,8 @@ def play_stories(people: dict[str, User]) -> list[Ticket]:
     stories = Stories(people)
     for story in (spt, ent, itil_incidents, itil_requests, n123_support, n123_changes):
         story(stories)
-    return stories.tickets
+    demo_mailboxes()  # each desk receives mail; two mails show the e-mail channel
+    return stories.tickets + demo_mails(people, stories.tickets)
 
 
 class Stories:
