@@ -46,7 +46,7 @@ MAX_ATTEMPTS = 48  # 1+2+…+32 minutes, then hourly: about two days of trying
 
 def backoff(attempts: int) -> timedelta:
     """The wait after the `attempts`-th failure: 1, 2, 4 … minutes, at most an hour."""
-    return min(timedelta(minutes=2 ** max(attempts - 1, 0)), BACKOFF_CAP)
+    return min(timedelta(minutes=2 ** min(max(attempts - 1, 0), 10)), BACKOFF_CAP)
 
 
 def requeue_stale(now: datetime | None = None) -> int:
