@@ -97,6 +97,7 @@ def run_one(name: str, mail: SimpleNamespace):
 
     if res.result == "created":
         assert Ticket.objects.count() == before.tickets + 1
+        assert Comment.objects.count() == before.comments, f"{name}: a comment too"
         assert res.ticket is not None and msg.ticket_id == res.ticket.pk
         assert res.ticket.channel == Channel.EMAIL, name
         check_created(Ticket.objects.get(pk=res.ticket.pk), spec, name)
@@ -115,8 +116,9 @@ def run_one(name: str, mail: SimpleNamespace):
             before.tickets,
             before.comments,
         ), f"{name}: {res.result} but something was written"
-        assert res.reason and msg.reason, f"{name}: a {res.result} message says why"
+        assert res.reason == msg.reason == spec["reason"], f"{name}: {res.reason}"
         answer = spec.get("answer")
+        assert msg.answered == (answer is not None), name
         if answer is None:
             assert not new_outbox, f"{name}: answered {[(o.kind, o.email) for o in new_outbox]}"
         else:
@@ -191,7 +193,7 @@ def test_mail_ingest_command_runs_the_whole_corpus(mail, tmp_path):
             check_created(ticket, spec, name, text=False)  # the text: test_corpus_message
             assert ticket.desk.slug == {"contact": "ent"}.get(spec.get("mailbox"), "itil")
         elif spec["result"] in ("refused", "quarantined"):
-            assert line["reason"], f"{name}: {line}"
+            assert line["reason"] == spec["reason"], f"{name}: {line}"
 
 
 def test_mail_ingest_command_with_a_desk_reads_standard_input(mail, monkeypatch):

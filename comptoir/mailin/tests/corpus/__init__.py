@@ -12,6 +12,7 @@ from types import SimpleNamespace
 from comptoir.catalog.models import Desk, TicketType
 from comptoir.conftest import category
 from comptoir.mailin.models import Mailbox
+from comptoir.notifications.models import Outbox
 from comptoir.tickets import actions
 
 CORPUS = Path(__file__).resolve().parent
@@ -24,8 +25,8 @@ DOMAIN = "comptoir.test"
 
 def mail_world(world: SimpleNamespace) -> SimpleNamespace:
     """Three receiving addresses (support: itil, unknown senders refused; spt: replies by
-    e-mail refused; contact: ent, unknown senders become contacts) and one open ticket on
-    each of itil and spt for the replies to join."""
+    e-mail refused; contact: ent, unknown senders become contacts), one open ticket on each
+    of itil and spt for the replies to join, and a notification of the itil one."""
     itil, spt, ent = (world.desks[s] for s in ("itil", "spt", "ent"))
     Desk.objects.filter(pk=itil.pk).update(email_address="support@comptoir.test")
     Desk.objects.filter(pk=spt.pk).update(email_address="spt@comptoir.test")
@@ -72,7 +73,15 @@ def mail_world(world: SimpleNamespace) -> SimpleNamespace:
             description="Une erreur à l'ouverture du module.",
         ),
     }
-    return SimpleNamespace(world=world, boxes=boxes, threads=threads)
+    # The requester hears of an agent's comment: a notification whose Message-ID a reply
+    # may carry alone in In-Reply-To.
+    actions.ticket_comment(
+        actor=world.agent, ticket=threads["itil"], body="Avez-vous redémarré l'imprimante ?"
+    )
+    notify = Outbox.objects.filter(ticket=threads["itil"], recipient=world.customer).latest("pk")
+    return SimpleNamespace(
+        world=world, boxes=boxes, threads=threads, notify=notify.message_id.strip("<>")
+    )
 
 
 def fill(raw: bytes, mail: SimpleNamespace) -> bytes:
@@ -82,7 +91,7 @@ def fill(raw: bytes, mail: SimpleNamespace) -> bytes:
         raw = raw.replace(b"{{%sKEY}}" % prefix, ticket.key.encode())
         root = f"comptoir.ticket.{ticket.pk}@{DOMAIN}".encode()
         raw = raw.replace(b"{{%sROOT}}" % prefix, root)
-    return raw
+    return raw.replace(b"{{NOTIFY}}", mail.notify.encode())
 
 
 def load(name: str, mail: SimpleNamespace) -> bytes:

@@ -7,7 +7,8 @@ message is written here as bytes rather than through the `email` package, which 
     .venv/bin/python comptoir/mailin/tests/corpus/build_corpus.py
 
 Placeholders replaced by the tests once a ticket exists: {{KEY}} and {{ROOT}} (the key and
-root thread id of an itil ticket), {{SPT_KEY}} and {{SPT_ROOT}} (the same for an spt one).
+root thread id of an itil ticket), {{SPT_KEY}} and {{SPT_ROOT}} (the same for an spt one),
+{{NOTIFY}} (the Message-ID of the notification its requester got of an agent's comment).
 """
 
 from __future__ import annotations
@@ -259,6 +260,21 @@ def messages() -> dict[str, bytes]:
     m["reply-subject-key.eml"] = head(
         b"RE: [{{KEY}}] Imprimante en panne", msgid=b"reply-2@client.test"
     ) + plain("Le problème est revenu cet après-midi.\n".encode())
+    m["reply-to-notification.eml"] = head(
+        b"Re: Nouveau commentaire",
+        msgid=b"reply-4@client.test",
+        extra=b"In-Reply-To: <{{NOTIFY}}>\n",
+    ) + plain("Oui, je l'ai redémarrée deux fois.\n".encode())
+    bob = b"Bob Brenner <bob@example.test>"
+    m["other-tenant-subject-key.eml"] = head(
+        b"Re: [{{KEY}}] Imprimante en panne", sender=bob, msgid=b"bob-1@beta.test"
+    ) + plain(b"Chez nous aussi l'imprimante est en panne.\n")
+    m["other-tenant-in-reply-to.eml"] = head(
+        b"Re: Imprimante en panne",
+        sender=bob,
+        msgid=b"bob-2@beta.test",
+        extra=b"In-Reply-To: <{{ROOT}}>\nReferences: <{{ROOT}}>\n",
+    ) + plain(b"Je reponds a un fil qui n'est pas le mien.\n")
     m["reply-refused-desk.eml"] = head(
         b"Re: [{{SPT_KEY}}] Erreur ProConcept",
         to=b"spt@comptoir.test",
