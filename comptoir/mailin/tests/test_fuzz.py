@@ -21,7 +21,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from comptoir.mailin.ingest import IngestResult, ingest
+from comptoir.mailin.ingest import IngestResult, ingest, reingest
 from comptoir.mailin.models import InboundMessage
 from comptoir.mailin.tests.corpus import CORPUS, DOMAIN, RESULTS, fill, mail_world
 
@@ -85,6 +85,8 @@ def check(raw: bytes, mailbox) -> IngestResult:
             assert stored.result == "quarantined"
             with stored.raw.open("rb") as f:
                 assert f.read() == raw
+            again = reingest(stored)  # the administrators' action on a quarantined message
+            assert again.result in RESULTS and again.reason != "internal_error", again
         transaction.set_rollback(True)
     return res
 
