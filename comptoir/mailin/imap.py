@@ -195,7 +195,7 @@ def take_all(box: BaseMailBox, mailbox: Mailbox, counts: Counter[str]) -> None:
                 counts["failed"] += 1
                 continue
             counts[result.result] += 1
-            (quarantined if result.result == "quarantined" else taken).append(uid)
+            (quarantined if is_quarantined(result) else taken).append(uid)
         if mailbox.imap_failed_folder:
             put_away(box, quarantined, mailbox.imap_failed_folder, mailbox)
         else:
@@ -203,6 +203,13 @@ def take_all(box: BaseMailBox, mailbox: Mailbox, counts: Counter[str]) -> None:
         put_away(box, taken, mailbox.imap_done_folder, mailbox)
         if time.monotonic() - started > BUDGET:
             break
+
+
+def is_quarantined(result: Any) -> bool:
+    """Quarantined now, or earlier when this is the same message again (after a crash)."""
+    if result.result == "duplicate" and result.message is not None:
+        return result.message.result == "quarantined"
+    return result.result == "quarantined"
 
 
 def batches(box: BaseMailBox, uids: list[str]) -> Iterator[list[str]]:

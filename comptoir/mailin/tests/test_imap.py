@@ -172,6 +172,17 @@ def test_a_quarantined_message_is_taken_into_the_failed_folder(make_mailbox):
     assert imap.poll(mailbox)["quarantined"] == 0
 
 
+def test_a_quarantined_message_polled_again_still_goes_to_the_failed_folder(make_mailbox):
+    mailbox, account = make_mailbox(failed="Échecs")
+    raw = message("Sans expéditeur", sender="")
+    account.append(raw)
+    imap.poll(mailbox)
+    account.append(raw)  # the same bytes again: after a crash, or sent twice
+    assert imap.poll(mailbox)["duplicate"] == 1
+    assert account.subjects("Échecs") == ["Sans expéditeur", "Sans expéditeur"]
+    assert account.subjects("Traité") == []
+
+
 def test_without_failed_folder_a_quarantined_message_is_still_taken(make_mailbox):
     mailbox, account = make_mailbox(failed="")
     account.append(message("Sans expéditeur", sender=""))
