@@ -207,3 +207,14 @@ def test_run_serves_in_the_foreground_until_sigterm(tmp_path):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_a_database_down_at_rcpt_is_temporary(receiver, monkeypatch):
+    def database_down(address):
+        raise RuntimeError("could not connect to server")
+
+    monkeypatch.setattr(smtpd, "find_mailbox", database_down)
+    with client(receiver) as smtp:
+        smtp.ehlo()
+        smtp.mail("alice@example.test")
+        assert smtp.rcpt(ADDRESS)[0] == 451
