@@ -7,6 +7,7 @@ PY := $(VENV)/bin/python
 COMPTOIR := $(VENV)/bin/comptoir
 HOST ?= 127.0.0.1
 PORT ?= 8000
+SMTPD ?= 127.0.0.1:2525
 PG_TEST_URL ?= postgres://root@127.0.0.1:5432/test
 PYTEST_ARGS ?=
 
@@ -34,9 +35,10 @@ setup: install
 	$(COMPTOIR) preset load spt ent itil n123
 	$(COMPTOIR) demo
 
-## make run: set up, then serve the app on http://$(HOST):$(PORT)
+## make run: set up, then serve the app on http://$(HOST):$(PORT), with the worker, the
+## scheduler and the SMTP receiver for the demo desks' addresses on $(SMTPD)
 run: setup
-	$(COMPTOIR) serve --host $(HOST) --port $(PORT)
+	COMPTOIR_SMTPD=$(SMTPD) $(COMPTOIR) serve --host $(HOST) --port $(PORT)
 
 lint: install-test
 	$(VENV)/bin/ruff check comptoir
@@ -48,6 +50,7 @@ format: install-test
 
 sqlite-test: install-test
 	@./scripts/ensure-chromium
+	@./scripts/ensure-dovecot
 	DATABASE_URL= $(VENV)/bin/pytest -n 2 $(PYTEST_ARGS)
 
 ## The suite again on PostgreSQL when one answers; a printed reason otherwise.

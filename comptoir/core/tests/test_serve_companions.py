@@ -10,7 +10,10 @@ import os
 import signal
 import time
 
-from comptoir.core.management.commands.serve import Companions
+import pytest
+from django.core.management.base import CommandError
+
+from comptoir.core.management.commands.serve import Companions, companions
 
 SLEEPER = ("shell", "-c", "import time; time.sleep(120)")
 
@@ -67,3 +70,19 @@ def test_a_companion_that_keeps_dying_young_is_restarted_ever_more_slowly(monkey
     gaps = [b - a for a, b in itertools.pairwise(spawned)]
     assert gaps[0] < gaps[3]  # backing off
     assert max(gaps) < 1.0  # capped by max_pause (plus scheduling noise)
+
+
+def test_the_smtp_receiver_runs_beside_them_when_asked():
+    assert companions("") == (("worker",), ("scheduler",))
+    assert companions("127.0.0.1:2525")[-1] == (
+        "mail",
+        "smtpd",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "2525",
+    )
+    assert companions("[::1]:25")[-1][3] == "::1"
+    for bad in ("2525", "host:", "host:port"):
+        with pytest.raises(CommandError, match="host:port"):
+            companions(bad)

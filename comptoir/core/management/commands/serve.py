@@ -11,6 +11,7 @@ same line.
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import subprocess
 import sys
@@ -53,6 +54,17 @@ def bind_address(host: str, port: int) -> str:
 # The background processes `comptoir serve` runs beside the web server; for scale-out the
 # same commands run on their own (`comptoir worker`, `comptoir scheduler`).
 COMPANIONS = (("worker",), ("scheduler",))
+
+
+def companions(smtpd: str = "") -> tuple[tuple[str, ...], ...]:
+    """The worker and the scheduler, plus the SMTP receiver when `smtpd` ("host:port", from
+    COMPTOIR_SMTPD) asks for one: `make run` does, so the demo desks can be mailed."""
+    if not smtpd:
+        return COMPANIONS
+    host, sep, port = smtpd.rpartition(":")
+    if not sep or not port.isdigit() or not host:
+        raise CommandError(f"COMPTOIR_SMTPD must be host:port, not {smtpd!r}.")
+    return (*COMPANIONS, ("mail", "smtpd", "--host", host.strip("[]"), "--port", port))
 
 
 def _die_with_parent() -> None:
@@ -155,7 +167,7 @@ def stop_companions(procs: list[subprocess.Popen[bytes]], timeout: float = 15) -
             proc.wait()
 
 
-def run_instance(host: str, port: int, workers: int) -> None:
+def run_instance(host: str, port: int, workers: int, smtpd: str = "") -> None:
     """Run everything the instance needs until it is stopped (Ctrl-C or SIGTERM).
 
     This is the one place that decides what `comptoir serve` runs: one background worker
@@ -176,12 +188,12 @@ def run_instance(host: str, port: int, workers: int) -> None:
         # two instances would share; nothing of ours uses it.
         "control_socket_disable": True,
     }
-    companions = Companions()
-    companions.start()
+    children = Companions(companions(smtpd))
+    children.start()
     try:
         ComptoirWSGIServer(options).run()
     finally:
-        companions.stop()
+        children.stop()
 
 
 class Command(BaseCommand):
@@ -197,8 +209,12 @@ class Command(BaseCommand):
             raise CommandError(f"--port must be between 1 and 65535, not {port}.")
         if workers < 1:
             raise CommandError(f"--workers must be at least 1, not {workers}.")
+        smtpd = os.environ.get("COMPTOIR_SMTPD", "").strip()
+        companions(smtpd)  # a malformed value stops here, before anything starts
         call_command("collectstatic", interactive=False, verbosity=0)
         shown = bind_address(host, port)
         self.stdout.write(f"Comptoir on http://{shown}/ (admin at /admin/)")
+        if smtpd:
+            self.stdout.write(f"Mail for the desks' addresses: SMTP on {smtpd}")
         self.stdout.flush()
-        run_instance(host, port, workers)
+        run_instance(host, port, workers, smtpd)
