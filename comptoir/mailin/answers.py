@@ -15,16 +15,20 @@ from django.utils import timezone
 
 from comptoir.accounts.models import User
 from comptoir.catalog.models import Desk
+from comptoir.mailin.models import InboundMessage
 from comptoir.notifications.models import Outbox
 from comptoir.tickets.models import Ticket
 
-KINDS = ("mail_refused", "mail_reply_refused")
 MAX_PER_HOUR = 3
 
 
 def may_answer(address: str) -> bool:
+    """Fewer than MAX_PER_HOUR answers to this address in the last hour (read from the
+    messages answered, whose reception time is indexed)."""
     since = timezone.now() - timedelta(hours=1)
-    recent = Outbox.objects.filter(kind__in=KINDS, email__iexact=address, created_at__gte=since)
+    recent = InboundMessage.objects.filter(
+        received_at__gte=since, from_address=address.lower(), answered=True
+    )
     return recent.count() < MAX_PER_HOUR
 
 
