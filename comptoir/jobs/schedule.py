@@ -27,6 +27,7 @@ from django.tasks import Task
 
 from comptoir.jobs import tasks, upkeep
 from comptoir.jobs.models import ScheduledRun
+from comptoir.mailin import tasks as mailin_tasks
 from comptoir.notifications import tasks as notification_tasks
 from comptoir.sla import tasks as sla_tasks
 
@@ -64,7 +65,7 @@ def every(minutes: int) -> IntervalTrigger:
     return IntervalTrigger(minutes=minutes, start_date=ORIGIN, timezone=UTC)
 
 
-# Add new periodic work here (IMAP polling…); the task must be idempotent. A task that
+# Add new periodic work here; the task must be idempotent. A task that
 # works on the period its slot stands for takes a `slot: str` argument and is registered
 # with `pass_slot=True`.
 JOBS: list[Periodic] = [
@@ -89,6 +90,21 @@ JOBS: list[Periodic] = [
         trigger=every(60),
         catch_up=timedelta(hours=1),
         pass_slot=True,
+    ),
+    # NOT-7: the outbox sweep; rows also get a delivery task as their change commits, this
+    # catches retries whose backoff ran out and anything a worker dropped.
+    Periodic(
+        name="deliver_outbox",
+        task=notification_tasks.deliver_outbox,
+        trigger=every(1),
+        catch_up=timedelta(minutes=1),
+    ),
+    # MAIL-4: the desks' IMAP mailboxes (comptoir/mailin/imap.py).
+    Periodic(
+        name="poll_mailboxes",
+        task=mailin_tasks.poll_mailboxes,
+        trigger=every(1),
+        catch_up=timedelta(minutes=1),
     ),
     # Tasks left RUNNING by a worker that died go back to the queue (upkeep.py).
     Periodic(
