@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from comptoir.notifications.models import Outbox
 from comptoir.sla.models import AlertTarget
@@ -54,7 +55,7 @@ def subject_prefix(row: Outbox, ctx: dict[str, Any]) -> str:
         "transferred": _("Transferred"),
         "escalated": _("Escalated"),
         "converted": _("Converted"),
-        "fields": _("Updated"),
+        "fields": _("Details changed"),
         "sla_warning": _("SLA warning"),
         "sla_breached": _("SLA breached"),
         "mail_refused": _("Message not accepted"),
@@ -75,11 +76,11 @@ def subject_prefix(row: Outbox, ctx: dict[str, Any]) -> str:
 
 def bucket_label(bucket: str) -> str:
     return {
-        "free": _("Free"),
-        "in_progress": _("In progress"),
-        "closed": _("Closed"),
-        "refused": _("Refused"),
-        "postponed": _("Postponed"),
+        "free": pgettext("daily report", "Free"),
+        "in_progress": pgettext("daily report", "In progress"),
+        "closed": pgettext("daily report", "Closed"),
+        "refused": pgettext("daily report", "Refused"),
+        "postponed": pgettext("daily report", "Postponed"),
     }.get(bucket, bucket)
 
 

@@ -37,7 +37,7 @@ MARKERS = {
     "taken": "took the ticket",
     "assigned": "Assigned to you",
     "transferred": "Transferred",
-    "fields": "Updated",
+    "fields": "Details changed",
     "converted": "Converted",
     "released": "released the ticket",
     "sla_warning": "SLA warning",
