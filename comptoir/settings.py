@@ -135,6 +135,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("COMPTOIR_TEST_SQLITE") or None}
+    # Keep connections: reopening the file runs the pragmas again and, when the last
+    # connection closes, checkpoints the WAL; a worker doing it per task ran 2.7× slower
+    # (docs/benchmarks.md).
+    DATABASES["default"]["CONN_MAX_AGE"] = envint("COMPTOIR_CONN_MAX_AGE", 600)
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = envint("COMPTOIR_CONN_MAX_AGE", 60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
