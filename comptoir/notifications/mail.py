@@ -119,6 +119,23 @@ class Lookups:
     services: dict[int, Service] = field(default_factory=dict)
     priorities: dict[int, Priority] = field(default_factory=dict)
     people: dict[int, User] = field(default_factory=dict)
+    reply_to: dict[int, str] = field(default_factory=dict)
+
+    def reply_address(self, desk: Desk | None) -> str:
+        """Where answers go: the desk's address, else the address one of its active
+        mailboxes receives (a desk set up with a mailbox only), else the sender address;
+        asked once per desk and batch."""
+        if desk is None:
+            return settings.DEFAULT_FROM_EMAIL
+        if desk.email_address:
+            return desk.email_address
+        if desk.pk not in self.reply_to:
+            from comptoir.mailin.models import Mailbox
+
+            boxes = Mailbox.objects.filter(desk_id=desk.pk, is_active=True).order_by("pk")
+            address = boxes.values_list("address", flat=True).first()
+            self.reply_to[desk.pk] = address or settings.DEFAULT_FROM_EMAIL
+        return self.reply_to[desk.pk]
 
     @classmethod
     def load(cls, rows: list[Outbox]) -> Lookups:
@@ -382,7 +399,7 @@ def build(row: Outbox, lk: Lookups) -> EmailMultiAlternatives:
             subject = prefix
         sender_name, sender = parseaddr(settings.DEFAULT_FROM_EMAIL)
         from_email = formataddr((desk.name if desk else sender_name, sender))
-    reply_to = (desk.email_address if desk else "") or settings.DEFAULT_FROM_EMAIL
+    reply_to = lk.reply_address(desk)
     message = EmailMultiAlternatives(
         subject=" ".join(subject.split()),
         body=text,
