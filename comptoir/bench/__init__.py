@@ -21,6 +21,7 @@ from types import ModuleType
 # name → module; `comptoir bench NAME` runs it.
 BENCHMARKS: dict[str, str] = {
     "jobs": "comptoir.bench.jobs",
+    "mail": "comptoir.bench.mail",
 }
 
 
