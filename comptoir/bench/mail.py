@@ -8,10 +8,11 @@ desk's customers, agents and mailbox (mail_steps.py), then:
 1. ingest N generated messages (mail_messages.py: new requests with a screenshot, replies
    threaded by In-Reply-To, in French, with an HTML alternative) through `ingest()` one by
    one, timed per kind, refusing the run unless each gave the expected outcome;
-2. deliver the outbox rows those ingests wrote (topped up with agents' comments when
-   fewer than N) by calling the `deliver_outbox` task until nothing is due, over SMTP to
-   an aiosmtpd sink on a free loopback port run by this process, refusing the run unless
-   every row was sent once and the sink received exactly those messages.
+2. deliver the outbox rows those ingests wrote (each new request tells its requester and
+   the service's two agents: 1.5 rows per message with the default mix) by calling the
+   `deliver_outbox` task until nothing is due, over SMTP to an aiosmtpd sink on a free
+   loopback port run by this process, refusing the run unless every row was sent once and
+   the sink received exactly those messages.
 """
 
 from __future__ import annotations
@@ -73,9 +74,11 @@ def _mix(value: str) -> list[str]:
 
 def add_arguments(parser: ArgumentParser) -> None:
     parser.add_argument(
-        "--messages", type=_positive, default=1000, help="Messages to ingest (and at least as "
-        "many to deliver)."
-    )  # fmt: skip
+        "--messages",
+        type=_positive,
+        default=1000,
+        help="Messages to ingest; the outbox rows they write are then delivered.",
+    )
     parser.add_argument(
         "--mix",
         type=_mix,
@@ -180,12 +183,14 @@ def check_delivery(report: dict[str, Any], sink: Sink) -> None:
         )
     if sink.recipients != rows:
         problems.append(f"the sink received {sink.recipients} recipients for {rows} rows")
+    if not rows:
+        problems.append("the ingests wrote no outbox rows to deliver")
     if problems:
         errors = "".join(f"\n  {e}" for e in report["errors"])
         raise CommandError("the delivery is not valid: " + "; ".join(problems) + errors)
 
 
-def deliver(children: Children, minimum: int) -> tuple[dict[str, Any], Sink]:
+def deliver(children: Children) -> tuple[dict[str, Any], Sink]:
     from aiosmtpd.controller import Controller
 
     sink = Sink()
@@ -195,7 +200,6 @@ def deliver(children: Children, minimum: int) -> tuple[dict[str, Any], Sink]:
     try:
         report = children.step(
             "deliver",
-            str(minimum),
             COMPTOIR_SMTP_HOST="127.0.0.1",
             COMPTOIR_SMTP_PORT=str(port),
             COMPTOIR_SMTP_SECURITY="none",
@@ -232,12 +236,12 @@ def run(options: dict[str, Any], out: OutputWrapper) -> None:
                 f"ingest: {n} messages ({ingested['bytes'] / n / 1024:.1f} KiB each on "
                 f"average), every one created or appended as expected"
             )
-            delivered, sink = deliver(children, n)
+            delivered, sink = deliver(children)
             check_delivery(delivered, sink)
             out.write(
-                f"deliver: {delivered['rows']} outbox rows ({delivered['topped_up']} agents' "
-                f"comments added) sent once each in {delivered['calls']} task calls; the sink "
-                f"received {len(sink.message_ids)} messages"
+                f"deliver: {delivered['rows']} outbox rows sent once each in "
+                f"{delivered['calls']} task calls; the sink received {len(sink.message_ids)} "
+                "messages"
             )
     finally:
         shutil.rmtree(var_dir, ignore_errors=True)

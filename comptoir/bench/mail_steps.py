@@ -5,7 +5,7 @@ messages):
 
     python -m comptoir.bench.mail_steps setup           people, a mailbox, agents watching
     python -m comptoir.bench.mail_steps ingest N MIX    N generated messages through ingest()
-    python -m comptoir.bench.mail_steps deliver MIN     the outbox sent over SMTP (the sink)
+    python -m comptoir.bench.mail_steps deliver         the outbox sent over SMTP (the sink)
 
 Each prints its findings as JSON on its last line. All refuse a database that is not a
 scratch one. The presets are loaded before `setup` by `comptoir preset load`, as an
@@ -136,25 +136,14 @@ def _check(m: Generated, r: Any, tickets: dict[str, int]) -> list[str]:
     return []
 
 
-def deliver(minimum: int) -> dict[str, Any]:
-    """Top the outbox up to `minimum` rows with agents' comments (a real ticket action,
-    untimed) when the ingests wrote fewer, then call the delivery task until nothing is
-    due, timed; report what the rows became and their Message-IDs for the sink to match."""
+def deliver() -> dict[str, Any]:
+    """Call the delivery task until nothing is due, timed; report what the rows became and
+    their Message-IDs for the sink to match."""
     from django.db.models import Count
 
-    from comptoir.accounts.models import User
     from comptoir.notifications.models import Outbox, OutboxState
     from comptoir.notifications.tasks import deliver_outbox
-    from comptoir.tickets.actions import ticket_comment
-    from comptoir.tickets.models import Ticket
 
-    agent = User.objects.get(username=AGENTS[0])
-    tickets = list(Ticket.objects.order_by("pk"))
-    i = 0
-    while Outbox.objects.count() < minimum and tickets:
-        ticket = tickets[i % len(tickets)]
-        ticket_comment(actor=agent, ticket=ticket, body=f"Relance n°{i} : pouvez-vous réessayer ?")
-        i += 1
     rows = Outbox.objects.count()
     calls, totals = 0, {"sent": 0, "retry": 0, "failed": 0}
     start = time.perf_counter()
@@ -169,7 +158,6 @@ def deliver(minimum: int) -> dict[str, Any]:
     states = dict(Outbox.objects.values_list("state").annotate(n=Count("pk")))
     return {
         "rows": rows,
-        "topped_up": i,
         "calls": calls,
         "seconds": seconds,
         "totals": totals,
@@ -194,8 +182,8 @@ def main(argv: list[str]) -> None:
             out = setup()
         case ["ingest", n, mix]:
             out = ingest_all(int(n), mix.split(","))
-        case ["deliver", minimum]:
-            out = deliver(int(minimum))
+        case ["deliver"]:
+            out = deliver()
         case _:
             raise SystemExit(__doc__)
     print(json.dumps(out))
