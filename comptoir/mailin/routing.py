@@ -92,23 +92,18 @@ def thread_by_headers(msg: Message) -> Thread:
 
 
 def _ticket_of_message_id(mid: str) -> int | None:
-    if outbox_has_message_id():
-        found = (
-            Outbox.objects.filter(message_id__in=[mid, f"<{mid}>"], ticket__isnull=False)
-            .values_list("ticket_id", flat=True)
-            .first()
-        )
-        if found is not None:
-            return found
+    found = (
+        Outbox.objects.filter(message_id__in=[mid, f"<{mid}>"], ticket__isnull=False)
+        .values_list("ticket_id", flat=True)
+        .first()
+    )
+    if found is not None:
+        return found
     return (
         InboundMessage.objects.filter(message_id=mid, ticket__isnull=False)
         .values_list("ticket_id", flat=True)
         .first()
     )
-
-
-def outbox_has_message_id() -> bool:
-    return any(f.name == "message_id" for f in Outbox._meta.get_fields())
 
 
 def thread_by_subject(subject: str) -> int | None:
@@ -126,7 +121,7 @@ def thread_by_subject(subject: str) -> int | None:
 def ticket_of_bounce(msg: Message) -> int | None:
     """The ticket of one of our messages that a bounce reports on (by our Message-ID)."""
     ids = parse.bounced_ids(msg)
-    if not ids or not outbox_has_message_id():
+    if not ids:
         return None
     return (
         Outbox.objects.filter(message_id__in=ids + [f"<{i}>" for i in ids], ticket__isnull=False)

@@ -6,3 +6,6 @@ class NotificationsConfig(AppConfig):
     name = "comptoir.notifications"
     label = "notifications"
     verbose_name = _("Notifications")
+
+    def ready(self) -> None:
+        from comptoir.notifications import checks  # noqa: F401 (registers the check)
