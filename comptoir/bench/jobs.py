@@ -14,7 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from argparse import ArgumentParser, ArgumentTypeError
+from argparse import ArgumentParser
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +23,7 @@ from typing import Any
 from django.core.management.base import CommandError, OutputWrapper
 
 from comptoir.bench.machine import describe
+from comptoir.bench.options import among, positive
 from comptoir.bench.scratch import ROOT, Scratch, scratch_database
 from comptoir.bench.tasks import KINDS
 
@@ -30,32 +31,16 @@ HELP = "Job throughput: N small tasks drained by W `comptoir worker --batch` pro
 STEPS = "comptoir.bench.jobs_steps"
 
 
-def _positive(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        number = 0
-    if number < 1:
-        raise ArgumentTypeError(f"expected a whole number of at least 1, not {value!r}")
-    return number
-
-
 def _counts(value: str) -> list[int]:
-    return [_positive(item) for item in value.split(",")]
+    return [positive(item) for item in value.split(",")]
 
 
 def _kinds(value: str) -> list[str]:
-    kinds = value.split(",")
-    unknown = [k for k in kinds if k not in KINDS]
-    if unknown:
-        raise ArgumentTypeError(
-            f"unknown job {', '.join(unknown)}; choose among {', '.join(KINDS)}"
-        )
-    return kinds
+    return among(value, KINDS, "job")
 
 
 def add_arguments(parser: ArgumentParser) -> None:
-    parser.add_argument("--tasks", type=_positive, default=2000, help="Tasks per round.")
+    parser.add_argument("--tasks", type=positive, default=2000, help="Tasks per round.")
     parser.add_argument(
         "--workers",
         type=_counts,

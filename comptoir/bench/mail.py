@@ -36,6 +36,7 @@ from django.core.management.base import CommandError, OutputWrapper
 
 from comptoir.bench.machine import describe
 from comptoir.bench.mail_messages import KINDS
+from comptoir.bench.options import among, positive
 from comptoir.bench.scratch import PREFIX, ROOT, Scratch, scratch_database
 
 HELP = "Mail throughput: N generated messages through ingest(), then the outbox over SMTP."
@@ -52,21 +53,8 @@ UNSET = (
 )
 
 
-def _positive(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        number = 0
-    if number < 1:
-        raise ArgumentTypeError(f"expected a whole number of at least 1, not {value!r}")
-    return number
-
-
 def _mix(value: str) -> list[str]:
-    kinds = value.split(",")
-    unknown = [k for k in kinds if k not in KINDS]
-    if unknown:
-        raise ArgumentTypeError(f"unknown kind {', '.join(unknown)}; choose among new, reply")
+    kinds = among(value, KINDS, "kind")
     if "new" not in kinds:
         raise ArgumentTypeError("a reply needs a request to answer: the mix must include new")
     return kinds
@@ -75,7 +63,7 @@ def _mix(value: str) -> list[str]:
 def add_arguments(parser: ArgumentParser) -> None:
     parser.add_argument(
         "--messages",
-        type=_positive,
+        type=positive,
         default=1000,
         help="Messages to ingest; the outbox rows they write are then delivered.",
     )

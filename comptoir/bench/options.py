@@ -1,0 +1,29 @@
+"""Argument types the benchmarks share, so each refuses bad options the same way."""
+
+from __future__ import annotations
+
+from argparse import ArgumentTypeError
+from collections.abc import Iterable
+
+
+def positive(value: str) -> int:
+    """A whole number of at least 1 (a count of tasks, messages or workers)."""
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise ArgumentTypeError(f"expected a whole number of at least 1, not {value!r}")
+    return number
+
+
+def among(value: str, choices: Iterable[str], what: str) -> list[str]:
+    """A comma-separated list of names taken from `choices`."""
+    known = list(choices)
+    names = value.split(",")
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise ArgumentTypeError(
+            f"unknown {what} {', '.join(unknown)}; choose among {', '.join(known)}"
+        )
+    return names
