@@ -87,6 +87,9 @@ INSTALLED_APPS = [
     "comptoir.portal",
     "comptoir.jobs",
     "comptoir.mailin",
+    "comptoir.webhooks",
+    "comptoir.api",
+    "ninja",
     "django_htmx",
     "django_tasks_db",
 ]
@@ -312,6 +315,9 @@ else:
 COMPTOIR_EXTERNAL_SUPPORT_MODE = envbool("COMPTOIR_EXTERNAL_SUPPORT_MODE", True)
 # TEN-4 option (000): the portal offers only the CIs of the user's own department.
 COMPTOIR_CI_BY_DEPARTMENT = envbool("COMPTOIR_CI_BY_DEPARTMENT", False)
+# REST API (docs/decisions/0009-api.md): requests per token and period ("120/min"; empty =
+# unlimited).
+COMPTOIR_API_RATE = os.environ.get("COMPTOIR_API_RATE", "120/min")
 # Largest attachment accepted, in bytes.
 COMPTOIR_MAX_ATTACHMENT_BYTES = envint("COMPTOIR_MAX_ATTACHMENT_BYTES", 25 * 1024 * 1024)
 

@@ -1,0 +1,139 @@
+"""The REST API at /api/v1/: one NinjaAPI, its auth, its error handlers, its routers.
+
+Routers live in their own modules and are added below with one line each.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
+
+from comptoir.api.common import (
+    TokenAuth,
+    TokenRateThrottle,
+    WebSessionAuth,
+    actor,
+    api_token,
+    problem,
+)
+from comptoir.core.errors import DomainError
+
+api = NinjaAPI(
+    title="Comptoir API",
+    version="1",
+    urls_namespace="api",
+    auth=[TokenAuth(), WebSessionAuth()],
+    throttle=[TokenRateThrottle()],
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+@api.exception_handler(DomainError)
+def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return problem(exc.status, exc.message, code=exc.code, field=exc.field)
+
+
+def _field(loc: list[Any]) -> str:
+    """The input's name from pydantic's location, e.g. ["body", "payload", "title"]."""
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "form", "file")]
+    if len(parts) > 1 and parts[0] in ("payload", "filters", "data"):
+        parts = parts[1:]
+    return ".".join(parts)
+
+
+@api.exception_handler(ValidationError)
+def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors = [{"field": _field(e.get("loc", [])), "detail": e.get("msg", "")} for e in exc.errors]
+    first = errors[0]["field"] if errors else None
+    return problem(
+        422,
+        _("Some input is missing or malformed: %(field)s.") % {"field": first or "?"},
+        code="validation",
+        field=first,
+        errors=errors,
+    )
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return problem(404, _("Not found."), code="not_found")
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc, Throttled):
+        return problem(429, _("Too many requests: slow down and retry later."), code="throttled")
+    if isinstance(exc, AuthenticationError):
+        response = problem(
+            401, _("A valid API token or session is required."), code="unauthenticated"
+        )
+        response["WWW-Authenticate"] = 'Bearer realm="comptoir"'
+        return response
+    return problem(exc.status_code, exc.message, code=str(exc.status_code))
+
+
+class MeOut(Schema):
+    id: int
+    username: str
+    first_name: str
+    last_name: str
+    email: str
+    role: str
+    language: str
+    organisation_id: int | None
+    site_id: int | None
+    token_read_only: bool
+    token_desk_id: int | None
+
+
+@api.get("/me", response=MeOut, tags=["me"])
+def me(request: HttpRequest) -> dict[str, Any]:
+    """The caller, and what their token is limited to."""
+    user = actor(request)
+    token = api_token(request)
+    return {
+        "id": user.pk,
+        "username": user.username,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "email": user.email,
+        "role": user.role,
+        "language": user.language,
+        "organisation_id": user.organisation_id,
+        "site_id": user.site_id,
+        "token_read_only": bool(token and token.read_only),
+        "token_desk_id": token.desk_id if token else None,
+    }
+
+
+# Routers, one line each.
+
+
+def _problem_405(view: Any) -> Any:
+    """Ninja answers an unknown method with a bare 405: give it the problem shape too."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        if response.status_code == 405 and not response.get("Content-Type", "").endswith(
+            "problem+json"
+        ):
+            allow = response.get("Allow", "")
+            response = problem(405, _("Method not allowed."), code="method_not_allowed")
+            response["Allow"] = allow
+        return response
+
+    return wrapper
+
+
+def urls() -> tuple[list[Any], str, str]:
+    patterns, app_name, namespace = api.urls
+    for pattern in patterns:
+        pattern.callback = _problem_405(pattern.callback)
+    return patterns, app_name, namespace
