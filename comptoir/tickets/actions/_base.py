@@ -17,6 +17,7 @@ from comptoir.accounts.models import User
 from comptoir.core.errors import Conflict, NotFound, PermissionDenied
 from comptoir.tickets.models import Event, Ticket
 from comptoir.tickets.selectors import visible_tickets
+from comptoir.webhooks import outbox as webhooks
 
 
 def lock(
@@ -61,7 +62,7 @@ def event(
     internal: bool = False,
     comment=None,
 ) -> Event:
-    return Event.objects.create(
+    ev = Event.objects.create(
         ticket=ticket,
         organisation_id=ticket.organisation_id,
         actor=actor,
@@ -70,6 +71,8 @@ def event(
         internal=internal,
         comment=comment,
     )
+    webhooks.on_event(ev)  # deliveries written in this transaction, posted after commit
+    return ev
 
 
 def require_staff(actor: User) -> None:
