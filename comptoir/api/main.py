@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
+from comptoir.api import tickets, tickets_actions
 from comptoir.api.common import (
     TokenAuth,
     TokenRateThrottle,
@@ -113,6 +114,8 @@ def me(request: HttpRequest) -> dict[str, Any]:
 
 
 # Routers, one line each.
+api.add_router("/tickets", tickets_actions.router)
+api.add_router("/tickets", tickets.router)
 
 
 def _problem_405(view: Any) -> Any:
