@@ -116,6 +116,8 @@ def me(request: HttpRequest) -> dict[str, Any]:
 # Routers, one line each.
 api.add_router("/tickets", tickets_actions.router)
 api.add_router("/tickets", tickets.router)
+api.add_router("", "comptoir.api.config.router")  # /desks /services /categories /types /priorities
+api.add_router("", "comptoir.api.people.router")  # /organisations /sites /people /cis
 
 
 def _problem_405(view: Any) -> Any:
