@@ -78,9 +78,7 @@ def test_create_refuses_bad_input(world):
         token_create(actor=world.customer, name="  ")
     assert err.value.field == "name"
     with pytest.raises(InvalidInput) as err:
-        token_create(
-            actor=world.customer, name="x", expires_at=timezone.now() - timedelta(days=1)
-        )
+        token_create(actor=world.customer, name="x", expires_at=timezone.now() - timedelta(days=1))
     assert err.value.field == "expires_at"
 
 
@@ -102,3 +100,46 @@ def test_docs_page_is_served_without_any_external_url(world, client):
     assert schema.status_code == 200
     assert schema.json()["openapi"].startswith("3.1")
     assert "/api/v1/me" in schema.json()["paths"]
+
+
+def test_token_page_creates_shows_secret_once_and_revokes(world, client):
+    client.force_login(world.customer)
+    page = client.get("/api-tokens/")
+    assert page.status_code == 200
+    assert page["Cache-Control"] == "no-store"
+    made = client.post("/api-tokens/", {"name": "laptop", "read_only": "on"})
+    assert made.status_code == 200
+    secret = made.context["secret"]
+    assert secret and secret in made.content.decode()
+    token = ApiToken.objects.get(user=world.customer, name="laptop")
+    assert token.read_only
+    assert secret not in client.get("/api-tokens/").content.decode()
+    assert TokenClient(secret).get("/api/v1/me").status_code == 200
+    client.post(f"/api-tokens/{token.pk}/revoke/")
+    assert TokenClient(secret).get("/api/v1/me").status_code == 401
+
+
+def test_token_page_for_staff_and_bad_input(world, client):
+    client.force_login(world.agent)
+    refused = client.post("/api-tokens/", {"name": ""})
+    assert refused.status_code == 400
+    assert not ApiToken.objects.filter(user=world.agent).exists()
+    assert "console" in refused.templates[0].name
+
+
+def test_someone_elses_token_cannot_be_revoked_from_the_page(world, client):
+    token, secret = token_create(actor=world.customer, name="mine")
+    client.force_login(world.outsider)
+    client.post(f"/api-tokens/{token.pk}/revoke/")
+    assert TokenClient(secret).get("/api/v1/me").status_code == 200
+
+
+def test_token_page_needs_login(client):
+    assert client.get("/api-tokens/").status_code == 302
+
+
+def test_profile_and_preferences_link_to_the_token_page(world, client):
+    client.force_login(world.customer)
+    assert "/api-tokens/" in client.get("/portal/profile/").content.decode()
+    client.force_login(world.agent)
+    assert "/api-tokens/" in client.get("/console/preferences/").content.decode()
