@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import Annotated, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -18,11 +18,15 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from ninja.security import HttpBearer, SessionAuth
 from ninja.throttling import SimpleRateThrottle
+from pydantic import Field
 
 from comptoir.accounts.models import User
 from comptoir.api.actions import token_authenticate
 from comptoir.api.models import ApiToken
 from comptoir.core.errors import InvalidInput, PermissionDenied
+
+# A row id as the database holds it: larger numbers are refused as input (422), not a 500.
+DbId = Annotated[int, Field(ge=1, le=2**31 - 1)]
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI, Schema
@@ -76,7 +77,28 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         )
         response["WWW-Authenticate"] = 'Bearer realm="comptoir"'
         return response
+    if exc.status_code == 403 and "CSRF" in str(exc.message):
+        return problem(403, _("The CSRF check failed: reload the page and retry."), code="csrf")
     return problem(exc.status_code, exc.message, code=str(exc.status_code))
+
+
+@api.exception_handler(DataError)
+def _data_error(request: HttpRequest, exc: DataError) -> HttpResponse:
+    """A value the database cannot hold (a number out of range…): the caller's mistake."""
+    return problem(400, _("A value is out of the accepted range."), code="out_of_range")
+
+
+@api.exception_handler(OverflowError)
+def _overflow(request: HttpRequest, exc: OverflowError) -> HttpResponse:
+    return problem(400, _("A value is out of the accepted range."), code="out_of_range")
+
+
+@api.exception_handler(ValueError)
+def _value_error(request: HttpRequest, exc: ValueError) -> HttpResponse:
+    """PostgreSQL refuses NUL characters in text; anything else is a genuine bug."""
+    if "NUL" in str(exc):
+        return problem(400, _("Text may not contain NUL characters."), code="nul_character")
+    raise exc
 
 
 class MeOut(Schema):

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router, Schema, Status
 
 from comptoir.accounts.models import User
-from comptoir.api.common import MAX_LIMIT, actor, paginate, token_desk_id
+from comptoir.api.common import MAX_LIMIT, DbId, actor, paginate, token_desk_id
 from comptoir.catalog.models import Category, Desk, Priority, TicketType
 from comptoir.core.errors import InvalidInput, NotFound
 from comptoir.tickets import actions
@@ -82,9 +82,9 @@ class ListFilters(Schema):
     mine: bool = False
     assigned_to_me: bool = False
     unassigned: bool = False
-    service_id: int | None = None
-    desk_id: int | None = None
-    status_id: int | None = None
+    service_id: DbId | None = None
+    desk_id: DbId | None = None
+    status_id: DbId | None = None
     q: str = Field("", max_length=200, description="key, reference, words of the title")
     cursor: str | None = Field(None, max_length=500)
     limit: int = Field(25, ge=1, le=MAX_LIMIT)
@@ -93,18 +93,18 @@ class ListFilters(Schema):
 class TicketIn(Schema):
     desk: str = Field(max_length=50, description="desk slug")
     type: str = Field(max_length=50, description="ticket type code of that desk")
-    category_id: int
+    category_id: DbId
     title: str = Field(max_length=250)
     description: str = Field(max_length=100_000)
-    priority_id: int | None = None
-    affected_id: int | None = Field(None, description="staff: the customer concerned")
-    reporter_id: int | None = Field(None, description="staff: who reported it")
+    priority_id: DbId | None = None
+    affected_id: DbId | None = Field(None, description="staff: the customer concerned")
+    reporter_id: DbId | None = Field(None, description="staff: who reported it")
     personal_reference: str = Field("", max_length=100)
 
 
 class TicketPatch(Schema):
     title: str | None = Field(None, max_length=250)
-    priority_id: int | None = None
+    priority_id: DbId | None = None
     qualification: str | None = Field(None, max_length=100_000)
     personal_reference: str | None = Field(None, max_length=100)
 

@@ -12,7 +12,7 @@ from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile as NinjaFile
 
 from comptoir.accounts.models import User
-from comptoir.api.common import actor, token_desk_id
+from comptoir.api.common import DbId, actor, token_desk_id
 from comptoir.api.tickets import (
     TicketWithTimeline,
     _one,
@@ -55,7 +55,7 @@ class TakeIn(Schema):
 
 
 class AssignIn(Schema):
-    assignee_id: int
+    assignee_id: DbId
 
 
 class AttachmentOut(Schema):

@@ -80,3 +80,26 @@ def test_throttled_per_token_with_retry_after(world, settings):
     assert int(response["Retry-After"]) > 0
     # another token of the same person has its own budget
     assert api_client(world.customer).get("/api/v1/me").status_code == 200
+
+
+def test_values_the_database_cannot_hold_are_4xx(world):
+    client = api_client(world.customer)
+    huge = client.get(f"/api/v1/tickets?desk_id={2**70}")
+    assert 400 <= huge.status_code < 500
+    nul = client.get("/api/v1/tickets?q=a%00b")
+    assert nul.status_code < 500
+    body = client.post(
+        "/api/v1/tickets",
+        {"desk": "spt", "type": "x", "category_id": 2**63, "title": "a\x00", "description": "d"},
+        content_type="application/json",
+    )
+    assert 400 <= body.status_code < 500
+
+
+def test_session_call_without_csrf_is_refused(world):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.customer)
+    response = client.post("/api/v1/tickets", {}, content_type="application/json")
+    assert assert_problem(response, 403)["code"] == "csrf"
