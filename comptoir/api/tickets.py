@@ -7,9 +7,12 @@ token sees only its desk's tickets: another desk's ticket is a 404, as for anoth
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router, Schema, Status
@@ -17,9 +20,10 @@ from ninja import Field, Query, Router, Schema, Status
 from comptoir.accounts.models import User
 from comptoir.api.common import MAX_LIMIT, DbId, actor, paginate, token_desk_id
 from comptoir.catalog.models import Category, Desk, Priority, TicketType
-from comptoir.core.errors import InvalidInput, NotFound
+from comptoir.core.errors import Conflict, InvalidInput, NotFound
 from comptoir.tickets import actions
 from comptoir.tickets import selectors as sel
+from comptoir.tickets.actions._base import lock
 from comptoir.tickets.models import Channel, Ticket
 
 router = Router(tags=["tickets"])
@@ -151,9 +155,23 @@ class Stale(InvalidInput):
         )
 
 
-def with_etag(response: HttpResponse, ticket: Ticket) -> HttpResponse:
-    response["ETag"] = etag(ticket)
-    return response
+@contextmanager
+def guarded(request: HttpRequest, ticket: Ticket) -> Iterator[int | None]:
+    """Run the write inside a transaction holding the ticket's row lock at the If-Match
+    version, so no change can slip in between the check and the action (which re-locks
+    the same row). Yields the expected version, for actions that take it."""
+    version = expected_version(request, ticket)
+    if version is None:
+        yield None
+        return
+    try:
+        with transaction.atomic():
+            lock(actor=actor(request), ticket=ticket, expected_version=version)
+            yield version
+    except Conflict as exc:
+        if exc.code == "stale":
+            raise Stale() from None
+        raise
 
 
 def detail(request: HttpRequest, ticket: Ticket, response: HttpResponse) -> Ticket:
@@ -244,12 +262,12 @@ def ticket_update(
 ) -> Ticket:
     """Staff edit of title, priority, qualification, personal reference; If-Match checked."""
     ticket = get_ticket(request, key)
-    expected_version(request, ticket)
     changes: dict[str, Any] = payload.dict(exclude_unset=True)
     if "priority_id" in changes:
         pk = changes.pop("priority_id")
         changes["priority"] = _one(Priority, "priority_id", pk=pk, desk_id=ticket.desk_id)
     if not changes:
         raise InvalidInput(_("Nothing to change."))
-    ticket = actions.ticket_update(actor=actor(request), ticket=ticket, changes=changes)
+    with guarded(request, ticket):
+        ticket = actions.ticket_update(actor=actor(request), ticket=ticket, changes=changes)
     return detail(request, ticket, response)

@@ -17,8 +17,8 @@ from comptoir.api.tickets import (
     TicketWithTimeline,
     _one,
     detail,
-    expected_version,
     get_ticket,
+    guarded,
 )
 from comptoir.core.errors import NotFound
 from comptoir.tickets import actions
@@ -70,10 +70,10 @@ class AttachmentOut(Schema):
 @router.post("/{key}/comments", response={201: TicketWithTimeline})
 def comment(request: HttpRequest, key: str, payload: CommentIn, response: HttpResponse) -> Any:
     ticket = get_ticket(request, key)
-    expected_version(request, ticket)
-    actions.ticket_comment(
-        actor=actor(request), ticket=ticket, body=payload.body, internal=payload.internal
-    )
+    with guarded(request, ticket):
+        actions.ticket_comment(
+            actor=actor(request), ticket=ticket, body=payload.body, internal=payload.internal
+        )
     return Status(201, detail(request, ticket, response))
 
 
@@ -91,16 +91,16 @@ def attach(
 ) -> Any:
     """Multipart upload, field `file` (repeatable)."""
     ticket = get_ticket(request, key)
-    expected_version(request, ticket)
     files = [
         actions.UploadedFile(
             name=f.name or "file", content=f, size=f.size, content_type=f.content_type or ""
         )
         for f in file
     ]
-    stored = actions.ticket_attach(
-        actor=actor(request), ticket=ticket, files=files, internal=internal
-    )
+    with guarded(request, ticket):
+        stored = actions.ticket_attach(
+            actor=actor(request), ticket=ticket, files=files, internal=internal
+        )
     return Status(201, stored)
 
 
@@ -138,36 +138,36 @@ def transition(
     request: HttpRequest, key: str, code: str, payload: TransitionIn, response: HttpResponse
 ) -> Any:
     ticket = get_ticket(request, key)
-    version = expected_version(request, ticket)
     data = {k: v for k, v in payload.dict().items() if v is not None}
-    ticket = actions.ticket_transition(
-        actor=actor(request), ticket=ticket, code=code, data=data, expected_version=version
-    )
+    with guarded(request, ticket) as version:
+        ticket = actions.ticket_transition(
+            actor=actor(request), ticket=ticket, code=code, data=data, expected_version=version
+        )
     return detail(request, ticket, response)
 
 
 @router.post("/{key}/take", response=TicketWithTimeline)
 def take(request: HttpRequest, key: str, payload: TakeIn, response: HttpResponse) -> Any:
     ticket = get_ticket(request, key)
-    expected_version(request, ticket)
-    ticket = actions.ticket_take(
-        actor=actor(request), ticket=ticket, then=payload.then or None, comment=payload.comment
-    )
+    with guarded(request, ticket):
+        ticket = actions.ticket_take(
+            actor=actor(request), ticket=ticket, then=payload.then or None, comment=payload.comment
+        )
     return detail(request, ticket, response)
 
 
 @router.post("/{key}/assign", response=TicketWithTimeline)
 def assign(request: HttpRequest, key: str, payload: AssignIn, response: HttpResponse) -> Any:
     ticket = get_ticket(request, key)
-    expected_version(request, ticket)
     assignee = _one(User, "assignee_id", pk=payload.assignee_id, is_active=True)
-    ticket = actions.ticket_assign(actor=actor(request), ticket=ticket, assignee=assignee)
+    with guarded(request, ticket):
+        ticket = actions.ticket_assign(actor=actor(request), ticket=ticket, assignee=assignee)
     return detail(request, ticket, response)
 
 
 @router.post("/{key}/release", response=TicketWithTimeline)
 def release(request: HttpRequest, key: str, response: HttpResponse) -> Any:
     ticket = get_ticket(request, key)
-    expected_version(request, ticket)
-    ticket = actions.ticket_release(actor=actor(request), ticket=ticket)
+    with guarded(request, ticket):
+        ticket = actions.ticket_release(actor=actor(request), ticket=ticket)
     return detail(request, ticket, response)

@@ -160,6 +160,20 @@ def test_if_match_stale_is_412_and_fresh_passes(world):
         HTTP_IF_MATCH=etag,
     )
     assert moved.status_code == 412
+    for action, body in (("take", {}), ("comments", {"body": "late"})):
+        late = gaston.post(
+            f"/api/v1/tickets/{key}/{action}",
+            body,
+            content_type="application/json",
+            HTTP_IF_MATCH=etag,
+        )
+        assert late.status_code == 412, action
+    assert Ticket.objects.get(key=key).assignee is None
+    fresh = gaston.get(f"/api/v1/tickets/{key}")["ETag"]
+    took = gaston.post(
+        f"/api/v1/tickets/{key}/take", {}, content_type="application/json", HTTP_IF_MATCH=fresh
+    )
+    assert took.status_code == 200
 
 
 def test_read_only_token_refused_on_writes(world):
