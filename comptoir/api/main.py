@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
-from comptoir.api import tickets, tickets_actions
+from comptoir.api import tickets, tickets_actions, tickets_more
 from comptoir.api.common import (
     TokenAuth,
     TokenRateThrottle,
@@ -137,6 +137,7 @@ def me(request: HttpRequest) -> dict[str, Any]:
 
 # Routers, one line each.
 api.add_router("/tickets", tickets_actions.router)
+api.add_router("/tickets", tickets_more.router)
 api.add_router("/tickets", tickets.router)
 api.add_router("", "comptoir.api.config.router")  # /desks /services /categories /types /priorities
 api.add_router("", "comptoir.api.people.router")  # /organisations /sites /people /cis
