@@ -30,6 +30,7 @@ from comptoir.jobs.models import ScheduledRun
 from comptoir.mailin import tasks as mailin_tasks
 from comptoir.notifications import tasks as notification_tasks
 from comptoir.sla import tasks as sla_tasks
+from comptoir.webhooks import tasks as webhook_tasks
 
 logger = logging.getLogger(__name__)
 
@@ -96,6 +97,13 @@ JOBS: list[Periodic] = [
     Periodic(
         name="deliver_outbox",
         task=notification_tasks.deliver_outbox,
+        trigger=every(1),
+        catch_up=timedelta(minutes=1),
+    ),
+    # Webhooks: the deliveries whose backoff ran out (each event also kicks one on commit).
+    Periodic(
+        name="deliver_webhooks",
+        task=webhook_tasks.deliver_webhooks,
         trigger=every(1),
         catch_up=timedelta(minutes=1),
     ),
