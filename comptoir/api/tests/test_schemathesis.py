@@ -1,0 +1,72 @@
+"""Property-based run over the whole OpenAPI schema: no input may crash the API (5xx) and no
+response may contradict the schema. The app runs in-process through WSGI, inside the test's
+transaction, as an agent and as a customer with tokens of the `world` fixture.
+
+Bounded so it stays fast on SQLite; raise COMPTOIR_SCHEMATHESIS_EXAMPLES for a longer run.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import schemathesis
+from django.core.wsgi import get_wsgi_application
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+)
+
+from comptoir.api.actions import token_create
+
+EXAMPLES = int(os.environ.get("COMPTOIR_SCHEMATHESIS_EXAMPLES", "25"))
+CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
+
+pytestmark = pytest.mark.django_db
+
+
+# Read once at collection: the schema is built from the code, with no database.
+schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
+
+
+@pytest.fixture(autouse=True)
+def _no_throttle(settings):
+    settings.COMPTOIR_API_RATE = ""  # the throttle would answer 429 long before the end
+
+
+HYPOTHESIS = hypothesis_settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=list(HealthCheck),
+)
+
+
+def bearer(user) -> dict[str, str]:
+    _token, secret = token_create(actor=user, name="schemathesis")
+    return {"Authorization": f"Bearer {secret}"}
+
+
+@pytest.fixture
+def agent_auth(world) -> dict[str, str]:
+    return bearer(world.agent)
+
+
+@pytest.fixture
+def customer_auth(world) -> dict[str, str]:
+    return bearer(world.customer)
+
+
+@schema.parametrize()
+@HYPOTHESIS
+def test_api_as_an_agent(case, agent_auth):
+    case.call_and_validate(headers=agent_auth, checks=CHECKS)
+
+
+@schema.parametrize()
+@HYPOTHESIS
+def test_api_as_a_customer(case, customer_auth):
+    case.call_and_validate(headers=customer_auth, checks=CHECKS)
