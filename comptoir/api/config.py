@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from comptoir.accounts.models import User
 from comptoir.api.common import actor as api_actor
@@ -161,6 +161,10 @@ class StatusOut(Schema):
     awaiting: str
     is_initial: bool
     is_final: bool
+    auto_after_days: int | None = Field(
+        description="the scheduler fires auto_transition after this many days here"
+    )
+    auto_transition: str
 
 
 class TransitionOut(Schema):
@@ -248,6 +252,8 @@ def _status_out(s: Status) -> StatusOut:
         awaiting=s.awaiting,
         is_initial=s.is_initial,
         is_final=s.is_final,
+        auto_after_days=s.auto_after_days,
+        auto_transition=s.auto_transition,
         **_names(s),
     )
 

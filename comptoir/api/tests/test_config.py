@@ -88,6 +88,8 @@ def test_types_carry_their_workflow_statuses_and_transitions(world):
     assert statuses["ouvert"]["is_initial"]
     assert statuses["ferme"]["is_final"]
     assert statuses["ferme"]["state"] == "closed"
+    assert statuses["attente_client"]["auto_after_days"] == 10  # closed after 10 days
+    assert statuses["attente_client"]["auto_transition"] == "close"
     agent_moves = {t["code"] for t in flow["transitions"]}
     assert {"refute"} < agent_moves
     for move in flow["transitions"]:
