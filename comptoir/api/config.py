@@ -149,7 +149,7 @@ class PriorityOut(Schema):
     is_default: bool
 
 
-class StatusOut(Schema):
+class WorkflowStatusOut(Schema):
     id: int
     code: str
     name: str
@@ -167,7 +167,7 @@ class StatusOut(Schema):
     auto_transition: str
 
 
-class TransitionOut(Schema):
+class WorkflowTransitionOut(Schema):
     id: int
     code: str
     name: str
@@ -188,8 +188,8 @@ class WorkflowOut(Schema):
     name: str
     name_fr: str
     name_en: str
-    statuses: list[StatusOut]
-    transitions: list[TransitionOut]
+    statuses: list[WorkflowStatusOut]
+    transitions: list[WorkflowTransitionOut]
 
 
 class TypeOut(Schema):
@@ -242,8 +242,8 @@ def _category_out(user: User, c: Category, desks: dict[int, str]) -> CategoryOut
     )
 
 
-def _status_out(s: Status) -> StatusOut:
-    return StatusOut(
+def _status_out(s: Status) -> WorkflowStatusOut:
+    return WorkflowStatusOut(
         id=s.pk,
         code=s.code,
         meaning=s.meaning,
@@ -258,8 +258,8 @@ def _status_out(s: Status) -> StatusOut:
     )
 
 
-def _transition_out(t: Transition, codes: dict[int, str]) -> TransitionOut:
-    return TransitionOut(
+def _transition_out(t: Transition, codes: dict[int, str]) -> WorkflowTransitionOut:
+    return WorkflowTransitionOut(
         id=t.pk,
         code=t.code,
         from_status=codes.get(t.from_status_id) if t.from_status_id else None,

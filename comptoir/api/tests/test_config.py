@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+import importlib
+import pkgutil
 
+import pytest
+from ninja import Schema
+
+import comptoir.api
 from comptoir.api.tests.helpers import api_client
 from comptoir.catalog.models import TicketType
 
@@ -156,3 +161,18 @@ def test_a_desk_limited_token_sees_that_desk_only(world):
     assert {d for d, _ in codes(get(world.agent, "/priorities", desk=ent), "code")} == {"ent"}
     assert {d for d, _ in codes(get(world.agent, "/categories", desk=ent))} == {"ent"}
     assert {d for d, _ in codes(get(world.agent, "/services", desk=ent))} == {"ent"}
+
+
+def test_schema_names_are_unique_across_routers():
+    """The OpenAPI components are keyed by class name: two routers' `TransitionOut` would
+    silently share one description, and one of them would then contradict the schema."""
+    seen: dict[str, str] = {}
+    for info in pkgutil.iter_modules(comptoir.api.__path__):
+        module = importlib.import_module(f"comptoir.api.{info.name}")
+        for obj in vars(module).values():
+            if (
+                isinstance(obj, type)
+                and issubclass(obj, Schema)
+                and obj.__module__ == module.__name__
+            ):
+                assert seen.setdefault(obj.__name__, module.__name__) == module.__name__, obj

@@ -1,12 +1,15 @@
 """Property-based run over the whole OpenAPI schema: no input may crash the API (5xx) and no
 response may contradict the schema. The app runs in-process through WSGI, inside the test's
-transaction, as an agent and as a customer with tokens of the `world` fixture.
+transaction, as an agent and as a customer with tokens of the `world` fixture. Every other
+example aims its path parameters at real objects (a ticket of the customer, people, sites,
+a CI), so reads answer 200 and writes reach the actions instead of stopping at a 404.
 
 Bounded so it stays fast on SQLite; raise COMPTOIR_SCHEMATHESIS_EXAMPLES for a longer run.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 
 import pytest
@@ -21,6 +24,10 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from comptoir.api.actions import token_create
+from comptoir.catalog.models import TicketType
+from comptoir.cmdb.models import ConfigurationItem
+from comptoir.conftest import category
+from comptoir.tickets import actions
 
 EXAMPLES = int(os.environ.get("COMPTOIR_SCHEMATHESIS_EXAMPLES", "25"))
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
@@ -45,6 +52,42 @@ HYPOTHESIS = hypothesis_settings(
 )
 
 
+@pytest.fixture
+def real_ids(world) -> dict[str, object]:
+    """Path parameter name -> an object both the agent and the customer may see."""
+    ticket = actions.ticket_create(
+        actor=world.customer,
+        desk=world.desks["spt"],
+        type=TicketType.objects.get(desk__slug="spt", code="support"),
+        category=category("spt", "erp"),
+        title="Export en erreur",
+        description="Le module Finance refuse l'export.",
+    )
+    ci = ConfigurationItem.objects.create(site=world.a1, name="Caisse Lyon")
+    return {
+        "key": ticket.key,
+        "desk": "spt",
+        "person_id": world.customer.pk,
+        "user_id": world.customer.pk,
+        "site_id": world.a1.pk,
+        "org_id": world.org_a.pk,
+        "ci_id": ci.pk,
+    }
+
+
+@pytest.fixture
+def aim(real_ids):
+    turn = itertools.count()
+
+    def aim(case) -> None:
+        if case.path_parameters and next(turn) % 2:
+            for name in case.path_parameters:
+                if name in real_ids:
+                    case.path_parameters[name] = real_ids[name]
+
+    return aim
+
+
 def bearer(user) -> dict[str, str]:
     _token, secret = token_create(actor=user, name="schemathesis")
     return {"Authorization": f"Bearer {secret}"}
@@ -62,11 +105,13 @@ def customer_auth(world) -> dict[str, str]:
 
 @schema.parametrize()
 @HYPOTHESIS
-def test_api_as_an_agent(case, agent_auth):
+def test_api_as_an_agent(case, agent_auth, aim):
+    aim(case)
     case.call_and_validate(headers=agent_auth, checks=CHECKS)
 
 
 @schema.parametrize()
 @HYPOTHESIS
-def test_api_as_a_customer(case, customer_auth):
+def test_api_as_a_customer(case, customer_auth, aim):
+    aim(case)
     case.call_and_validate(headers=customer_auth, checks=CHECKS)
