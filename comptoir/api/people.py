@@ -3,8 +3,9 @@
 People come from `accounts.selectors` (staff see everyone; a customer themself, a
 customer manager their site), CIs from `cmdb.selectors`. Organisations and sites follow
 the same rule: the provider's staff serve every tenant; a customer sees their own
-organisation and site only. Another tenant's object is a 404, never a 403, so its
-existence does not leak. Lists are paged by cursor (`next_cursor`), never by offset.
+organisation and site, and those whose tickets a TEN-3 grant shows them. Another tenant's
+object is a 404, never a 403, so its existence does not leak. Lists are paged by cursor
+(`next_cursor`), never by offset.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from comptoir.accounts import selectors as people
-from comptoir.accounts.models import Organisation, Site, User
+from comptoir.accounts.models import Organisation, Site, User, VisibilityGrant
 from comptoir.api.common import MAX_LIMIT, paginate
 from comptoir.api.common import actor as api_actor
 from comptoir.cmdb import selectors as cmdb
@@ -27,21 +28,31 @@ SEARCH_MAX = 100
 
 
 def visible_organisations(user: User) -> QuerySet[Organisation]:
+    """Staff: every organisation; a customer: their own, and those a TEN-3 grant opens."""
     if not user.is_authenticated or not user.is_active:
         return Organisation.objects.none()
     qs = Organisation.objects.filter(is_active=True)
     if user.is_staff_member or user.is_admin:
         return qs
-    return qs.filter(pk=user.organisation_id) if user.organisation_id else qs.none()
+    granted = VisibilityGrant.objects.filter(user_id=user.pk).values("organisation_id")
+    return qs.filter(Q(pk=user.organisation_id or 0) | Q(pk__in=granted))
 
 
 def visible_sites(user: User) -> QuerySet[Site]:
+    """Staff: every site; a customer: their own, and those whose tickets a TEN-3 grant
+    shows them (the organisation's, or one division's)."""
     if not user.is_authenticated or not user.is_active:
         return Site.objects.none()
     qs = Site.objects.filter(is_active=True, organisation__is_active=True)
     if user.is_staff_member or user.is_admin:
         return qs
-    return qs.filter(pk=user.site_id) if user.site_id else qs.none()
+    q = Q(pk=user.site_id or 0)
+    for grant in VisibilityGrant.objects.filter(user_id=user.pk):
+        by_grant = Q(organisation_id=grant.organisation_id)
+        if grant.division:
+            by_grant &= Q(division=grant.division)
+        q |= by_grant
+    return qs.filter(q)
 
 
 # --- schemas ------------------------------------------------------------------------------

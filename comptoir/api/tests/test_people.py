@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from comptoir.accounts.models import VisibilityGrant
 from comptoir.api.actions import token_create
 from comptoir.cmdb.models import ConfigurationItem
 
@@ -71,6 +72,19 @@ def test_sites_by_role(client, world):
     assert ids(get(client, world.outsider, "/sites")) == {world.b1.pk}
     by_org = get(client, world.agent, "/sites", organisation=world.org_a.pk)
     assert ids(by_org) == {world.a1.pk, world.a2.pk}
+
+
+def test_a_visibility_grant_opens_the_organisation_and_its_sites(client, world):
+    """TEN-3: who sees a company's tickets sees the company and the sites they name."""
+    VisibilityGrant.objects.create(user=world.outsider, organisation=world.org_a, division="Nord")
+    bob = world.outsider
+    assert ids(get(client, bob, "/organisations")) == {world.org_a.pk, world.org_b.pk}
+    assert ids(get(client, bob, "/sites")) == {world.b1.pk, world.a2.pk}  # Lille is Nord
+    assert get(client, bob, f"/sites/{world.a1.pk}").status_code == 404
+    VisibilityGrant.objects.create(user=world.outsider, organisation=world.org_a)
+    assert ids(get(client, bob, "/sites")) == {world.b1.pk, world.a1.pk, world.a2.pk}
+    # people are not opened by a grant (accounts.selectors.visible_people)
+    assert ids(get(client, bob, "/people")) == {bob.pk}
 
 
 def test_people_by_role(client, world):
