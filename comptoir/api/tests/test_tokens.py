@@ -143,3 +143,17 @@ def test_profile_and_preferences_link_to_the_token_page(world, client):
     assert "/api-tokens/" in client.get("/portal/profile/").content.decode()
     client.force_login(world.agent)
     assert "/api-tokens/" in client.get("/console/preferences/").content.decode()
+
+
+def test_an_administrator_revokes_anyones_token_in_the_admin(world, client):
+    token, secret = token_create(actor=world.customer, name="leaked")
+    world.admin.is_staff = True
+    world.admin.is_superuser = True
+    world.admin.save()
+    client.force_login(world.admin)
+    page = client.get("/admin/api/apitoken/")
+    assert page.status_code == 200 and "leaked" in page.content.decode()
+    assert secret not in page.content.decode()
+    client.post("/admin/api/apitoken/", {"action": "revoke", "_selected_action": [token.pk]})
+    assert ApiToken.objects.get(pk=token.pk).revoked_at is not None
+    assert TokenClient(secret).get("/api/v1/me").status_code == 401
