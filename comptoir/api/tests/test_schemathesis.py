@@ -14,6 +14,7 @@ import os
 
 import pytest
 import schemathesis
+from django.conf import settings as django_settings
 from django.core.wsgi import get_wsgi_application
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
@@ -32,7 +33,16 @@ from comptoir.tickets import actions
 EXAMPLES = int(os.environ.get("COMPTOIR_SCHEMATHESIS_EXAMPLES", "25"))
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
 
-pytestmark = pytest.mark.django_db
+# The schema is exercised once, on SQLite (the issue's bound): in-process WSGI requests end
+# with Django closing the connection, which on PostgreSQL with CONN_MAX_AGE=0 is the test's
+# own transaction; the endpoints' SQL is the same ORM code on both.
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(
+        django_settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3",
+        reason="schemathesis runs on the SQLite pass of the suite only",
+    ),
+]
 
 
 # Read once at collection: the schema is built from the code, with no database.
