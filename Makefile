@@ -32,6 +32,7 @@ install-test: $(VENV)/.installed-test
 ## set-up: migrate, load the four presets and the demo (idempotent)
 setup: install
 	$(COMPTOIR) migrate --noinput
+	$(COMPTOIR) createcachetable
 	$(COMPTOIR) preset load spt ent itil n123
 	$(COMPTOIR) demo
 

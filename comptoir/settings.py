@@ -318,6 +318,28 @@ COMPTOIR_CI_BY_DEPARTMENT = envbool("COMPTOIR_CI_BY_DEPARTMENT", False)
 # REST API (docs/decisions/0009-api.md): requests per token and period ("120/min"; empty =
 # unlimited).
 COMPTOIR_API_RATE = os.environ.get("COMPTOIR_API_RATE", "120/min")
+
+# The cache holds the API's rate-limit counters: it must be shared by every process and
+# machine of the instance, or each gunicorn worker would count on its own. The database
+# (table made by `comptoir createcachetable`, which `make run` and `serve` run) needs no
+# other server; COMPTOIR_CACHE_URL=redis://… moves it to Redis.
+_cache_url = os.environ.get("COMPTOIR_CACHE_URL", "").strip()
+if _cache_url:
+    if not _cache_url.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured(f"COMPTOIR_CACHE_URL must be a Redis URL, not {_cache_url!r}.")
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _cache_url,
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "comptoir_cache",
+        }
+    }
 # Largest attachment accepted, in bytes.
 COMPTOIR_MAX_ATTACHMENT_BYTES = envint("COMPTOIR_MAX_ATTACHMENT_BYTES", 25 * 1024 * 1024)
 

@@ -212,6 +212,7 @@ class Command(BaseCommand):
         smtpd = os.environ.get("COMPTOIR_SMTPD", "").strip()
         companions(smtpd)  # a malformed value stops here, before anything starts
         call_command("collectstatic", interactive=False, verbosity=0)
+        call_command("createcachetable", verbosity=0)  # idempotent; the API's rate limits
         shown = bind_address(host, port)
         self.stdout.write(f"Comptoir on http://{shown}/ (admin at /admin/)")
         if smtpd:
