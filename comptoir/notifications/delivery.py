@@ -23,15 +23,14 @@ from __future__ import annotations
 
 import logging
 import smtplib
-import uuid
 from collections import Counter
 from datetime import datetime, timedelta
 
 from django.core.mail import EmailMultiAlternatives, mailers
-from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from comptoir.core import claims
 from comptoir.notifications.mail import Lookups, Undeliverable, build, claimed_rows
 from comptoir.notifications.models import Outbox, OutboxState
 
@@ -46,25 +45,13 @@ MAX_ATTEMPTS = 48  # 1+2+…+32 minutes, then hourly: about two days of trying
 
 def backoff(attempts: int) -> timedelta:
     """The wait after the `attempts`-th failure: 1, 2, 4 … minutes, at most an hour."""
-    return min(timedelta(minutes=2 ** min(max(attempts - 1, 0), 10)), BACKOFF_CAP)
+    return claims.backoff(attempts, BACKOFF_CAP)
 
 
 def requeue_stale(now: datetime | None = None) -> int:
     """Rows a worker claimed and never settled (it died) are due again."""
-    now = now or timezone.now()
-    stale = Outbox.objects.filter(state=OutboxState.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT)
-    if not stale.exists():
-        return 0  # the usual case: a read, no write lock taken (SQLite)
-    lost = "delivery interrupted: its worker stopped before settling it"
-    failed = stale.filter(attempts__gte=MAX_ATTEMPTS - 1).update(
-        state=OutboxState.FAILED, attempts=F("attempts") + 1, claim_token="", last_error=lost
-    )
-    back = stale.update(
-        state=OutboxState.PENDING,
-        attempts=F("attempts") + 1,
-        available_at=now,
-        claim_token="",
-        last_error=lost,
+    back, failed = claims.requeue_stale(
+        Outbox, now=now or timezone.now(), timeout=CLAIM_TIMEOUT, max_attempts=MAX_ATTEMPTS
     )
     if failed or back:
         logger.warning("outbox: %d rows of dead workers back to pending, %d failed", back, failed)
@@ -73,21 +60,7 @@ def requeue_stale(now: datetime | None = None) -> int:
 
 def claim(limit: int = BATCH_SIZE, now: datetime | None = None) -> str | None:
     """Take up to `limit` due rows for this worker; its claim token, or None if none."""
-    now = now or timezone.now()
-    token = uuid.uuid4().hex
-    with transaction.atomic():
-        ids = list(
-            Outbox.objects.select_for_update(skip_locked=True)
-            .filter(state=OutboxState.PENDING, available_at__lte=now)
-            .order_by("available_at", "pk")
-            .values_list("pk", flat=True)[:limit]
-        )
-        if not ids:
-            return None
-        taken = Outbox.objects.filter(pk__in=ids, state=OutboxState.PENDING).update(
-            state=OutboxState.SENDING, claimed_at=now, claim_token=token
-        )
-    return token if taken else None
+    return claims.claim(Outbox, limit=limit, now=now or timezone.now())
 
 
 class Batch:

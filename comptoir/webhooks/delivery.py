@@ -25,7 +25,6 @@ import logging
 import time
 import urllib.error
 import urllib.request
-import uuid
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -33,10 +32,9 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
+from comptoir.core import claims
 from comptoir.webhooks.models import DeliveryState, WebhookDelivery
 from comptoir.webhooks.signing import sign
 
@@ -57,7 +55,7 @@ def timeout() -> float:
 
 def backoff(attempts: int) -> timedelta:
     """The wait after the `attempts`-th failure: 1, 2, 4 … minutes, at most an hour."""
-    return min(timedelta(minutes=2 ** min(max(attempts - 1, 0), 10)), BACKOFF_CAP)
+    return claims.backoff(attempts, BACKOFF_CAP)
 
 
 def body_of(row: WebhookDelivery) -> bytes:
@@ -122,43 +120,18 @@ def post(row: WebhookDelivery, now: float | None = None) -> Answer:
 
 def requeue_stale(now: datetime | None = None) -> int:
     """Rows a worker claimed and never settled (it died) are due again."""
-    now = now or timezone.now()
-    stale = WebhookDelivery.objects.filter(
-        state=DeliveryState.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT
+    back, failed = claims.requeue_stale(
+        WebhookDelivery,
+        now=now or timezone.now(),
+        timeout=CLAIM_TIMEOUT,
+        max_attempts=MAX_ATTEMPTS,
     )
-    if not stale.exists():
-        return 0
-    lost = "delivery interrupted: its worker stopped before settling it"
-    failed = stale.filter(attempts__gte=MAX_ATTEMPTS - 1).update(
-        state=DeliveryState.FAILED, attempts=F("attempts") + 1, claim_token="", last_error=lost
-    )
-    back = stale.update(
-        state=DeliveryState.PENDING,
-        attempts=F("attempts") + 1,
-        available_at=now,
-        claim_token="",
-        last_error=lost,
-    )
-    return failed + back
+    return back + failed
 
 
 def claim(limit: int = BATCH_SIZE, now: datetime | None = None) -> str | None:
     """Take up to `limit` due rows for this worker; its claim token, or None if none."""
-    now = now or timezone.now()
-    token = uuid.uuid4().hex
-    with transaction.atomic():
-        ids = list(
-            WebhookDelivery.objects.select_for_update(skip_locked=True)
-            .filter(state=DeliveryState.PENDING, available_at__lte=now)
-            .order_by("available_at", "pk")
-            .values_list("pk", flat=True)[:limit]
-        )
-        if not ids:
-            return None
-        taken = WebhookDelivery.objects.filter(pk__in=ids, state=DeliveryState.PENDING).update(
-            state=DeliveryState.SENDING, claimed_at=now, claim_token=token
-        )
-    return token if taken else None
+    return claims.claim(WebhookDelivery, limit=limit, now=now or timezone.now())
 
 
 def _settle(row: WebhookDelivery, token: str, answer: Answer, counts: Counter[str]) -> None:
