@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from comptoir.accounts.models import Role, Site, User
+from comptoir.accounts.models import Organisation, Role, Site, User, VisibilityGrant
 from comptoir.core.errors import NotFound
 
 
@@ -52,3 +52,31 @@ def site_by_code(code: str) -> Site | None:
         .select_related("organisation")
         .first()
     )
+
+
+def visible_organisations(user: User) -> QuerySet[Organisation]:
+    """Staff: every organisation; a customer: their own, and those a TEN-3 grant opens."""
+    if not user.is_authenticated or not user.is_active:
+        return Organisation.objects.none()
+    qs = Organisation.objects.filter(is_active=True)
+    if user.is_staff_member or user.is_admin:
+        return qs
+    granted = VisibilityGrant.objects.filter(user_id=user.pk).values("organisation_id")
+    return qs.filter(Q(pk=user.organisation_id or 0) | Q(pk__in=granted))
+
+
+def visible_sites(user: User) -> QuerySet[Site]:
+    """Staff: every site; a customer: their own, and those whose tickets a TEN-3 grant
+    shows them (the organisation's, or one division's)."""
+    if not user.is_authenticated or not user.is_active:
+        return Site.objects.none()
+    qs = Site.objects.filter(is_active=True, organisation__is_active=True)
+    if user.is_staff_member or user.is_admin:
+        return qs
+    q = Q(pk=user.site_id or 0)
+    for grant in VisibilityGrant.objects.filter(user_id=user.pk):
+        by_grant = Q(organisation_id=grant.organisation_id)
+        if grant.division:
+            by_grant &= Q(division=grant.division)
+        q |= by_grant
+    return qs.filter(q)

@@ -10,12 +10,12 @@ object is a 404, never a 403, so its existence does not leak. Lists are paged by
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from comptoir.accounts import selectors as people
-from comptoir.accounts.models import Organisation, Site, User, VisibilityGrant
+from comptoir.accounts.models import Site, User
 from comptoir.api.common import MAX_LIMIT, paginate
 from comptoir.api.common import actor as api_actor
 from comptoir.cmdb import selectors as cmdb
@@ -25,34 +25,6 @@ from comptoir.core.errors import NotFound
 router = Router(tags=["people"])
 
 SEARCH_MAX = 100
-
-
-def visible_organisations(user: User) -> QuerySet[Organisation]:
-    """Staff: every organisation; a customer: their own, and those a TEN-3 grant opens."""
-    if not user.is_authenticated or not user.is_active:
-        return Organisation.objects.none()
-    qs = Organisation.objects.filter(is_active=True)
-    if user.is_staff_member or user.is_admin:
-        return qs
-    granted = VisibilityGrant.objects.filter(user_id=user.pk).values("organisation_id")
-    return qs.filter(Q(pk=user.organisation_id or 0) | Q(pk__in=granted))
-
-
-def visible_sites(user: User) -> QuerySet[Site]:
-    """Staff: every site; a customer: their own, and those whose tickets a TEN-3 grant
-    shows them (the organisation's, or one division's)."""
-    if not user.is_authenticated or not user.is_active:
-        return Site.objects.none()
-    qs = Site.objects.filter(is_active=True, organisation__is_active=True)
-    if user.is_staff_member or user.is_admin:
-        return qs
-    q = Q(pk=user.site_id or 0)
-    for grant in VisibilityGrant.objects.filter(user_id=user.pk):
-        by_grant = Q(organisation_id=grant.organisation_id)
-        if grant.division:
-            by_grant &= Q(division=grant.division)
-        q |= by_grant
-    return qs.filter(q)
 
 
 # --- schemas ------------------------------------------------------------------------------
@@ -153,7 +125,7 @@ def _id(value: int | None) -> int | None:
 def organisation_list(
     request: HttpRequest, paging: Query[Paging], q: str | None = None
 ) -> OrganisationPage:
-    qs = visible_organisations(api_actor(request))
+    qs = people.visible_organisations(api_actor(request))
     if term := _term(q):
         qs = qs.filter(Q(name__icontains=term) | Q(code__iexact=term))
     rows, cursor = paginate(qs, paging.cursor, paging.limit, key=("id",))
@@ -165,7 +137,7 @@ def organisation_list(
 
 @router.get("/organisations/{org_id}", response=OrganisationOut, summary="One organisation")
 def organisation_detail(request: HttpRequest, org_id: int) -> OrganisationOut:
-    o = visible_organisations(api_actor(request)).filter(pk=_id(org_id)).first()
+    o = people.visible_organisations(api_actor(request)).filter(pk=_id(org_id)).first()
     if o is None:
         raise NotFound()
     return OrganisationOut(id=o.pk, name=o.name, code=o.code, is_provider=o.is_provider)
@@ -184,7 +156,7 @@ def site_list(
     organisation: int | None = None,
     q: str | None = None,
 ) -> SitePage:
-    qs = visible_sites(api_actor(request))
+    qs = people.visible_sites(api_actor(request))
     if organisation is not None:
         qs = qs.filter(organisation_id=_id(organisation))
     if term := _term(q):
@@ -195,7 +167,7 @@ def site_list(
 
 @router.get("/sites/{site_id}", response=SiteOut, summary="One site")
 def site_detail(request: HttpRequest, site_id: int) -> SiteOut:
-    s = visible_sites(api_actor(request)).filter(pk=_id(site_id)).first()
+    s = people.visible_sites(api_actor(request)).filter(pk=_id(site_id)).first()
     if s is None:
         raise NotFound()
     return _site_out(s)
