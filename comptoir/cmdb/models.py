@@ -1,10 +1,24 @@
-"""Configuration items (CMDB-1). Contracts and the CI sheet come with the CMDB issue;
-the foundation needs the CI itself so a ticket can name one, tenant-scoped like the rest."""
+"""Configuration items and contracts (CMDB-1, CMDB-2; seed 000).
+
+Both are tenant data: a CI and a contract belong to a site, or are explicitly "without
+site", and the organisation column follows the site so every read can be scoped by it.
+000's rule: a person and a CI (and a contract and the CIs it covers) go together only when
+they have the same site; "without site" data goes only with other "without site" data.
+The actions in comptoir/cmdb/actions.py enforce it; the models only keep columns true.
+"""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+
+class CiStatus(models.TextChoices):
+    IN_SERVICE = "in_service", _("In service")
+    IN_STOCK = "in_stock", _("In stock")
+    REPAIR = "repair", _("Under repair")
+    RETIRED = "retired", _("Retired")
 
 
 class ConfigurationItem(models.Model):
@@ -31,12 +45,28 @@ class ConfigurationItem(models.Model):
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("type"), max_length=100, blank=True)
     serial = models.CharField(_("serial number"), max_length=100, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=CiStatus.choices, default=CiStatus.IN_SERVICE
+    )
+    users = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="cis",
+        verbose_name=_("users"),
+        help_text=_("People using this equipment: only people of the same site (000)."),
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, null=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, null=True)
 
     class Meta:
         verbose_name = _("configuration item")
         verbose_name_plural = _("configuration items")
         ordering = ["name"]
-        indexes = [models.Index(fields=["organisation", "site"], name="ci_tenant_idx")]
+        indexes = [
+            models.Index(fields=["organisation", "site"], name="ci_tenant_idx"),
+            models.Index(fields=["serial"], name="ci_serial_idx"),
+        ]
 
     def save(self, *args, **kwargs) -> None:  # the tenant column follows the site
         if self.site_id:
@@ -45,3 +75,109 @@ class ConfigurationItem(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Supplier(models.Model):
+    """Whom the provider buys from (bought contracts and leases)."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = _("supplier")
+        verbose_name_plural = _("suppliers")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ContractKind(models.TextChoices):
+    SUPPORT = "support", _("Support contract")
+    SERVICE = "service", _("Service contract")
+    LEASE = "lease", _("Lease")
+
+
+class ContractCategory(models.TextChoices):
+    SOLD = "sold", _("Sold")
+    BOUGHT = "bought", _("Bought")
+
+
+class Contract(models.Model):
+    """A service contract or a lease covering CIs (CMDB-2).
+
+    Sold: the party is the customer's site (no supplier). Bought: the party is a supplier;
+    the site then says whose equipment it covers. 000: support contracts are always sold
+    and attached to the site, not to a supplier (the actions refuse anything else).
+    """
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contracts",
+        verbose_name=_("organisation"),
+    )
+    site = models.ForeignKey(
+        "accounts.Site",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contracts",
+        verbose_name=_("site"),
+        help_text=_("Empty means 'without site': covers only CIs without site."),
+    )
+    supplier = models.ForeignKey(
+        Supplier,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contracts",
+        verbose_name=_("supplier"),
+    )
+    reference = models.CharField(_("reference"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("type"), max_length=20, choices=ContractKind.choices)
+    category = models.CharField(_("category"), max_length=10, choices=ContractCategory.choices)
+    starts_on = models.DateField(_("start date"))
+    ends_on = models.DateField(_("end date"), null=True, blank=True)
+    cis = models.ManyToManyField(
+        ConfigurationItem,
+        blank=True,
+        related_name="contracts",
+        verbose_name=_("configuration items covered"),
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("contract")
+        verbose_name_plural = _("contracts")
+        ordering = ["-starts_on", "reference"]
+        indexes = [models.Index(fields=["organisation", "site"], name="contract_tenant_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__isnull=True)
+                | models.Q(ends_on__gte=models.F("starts_on")),
+                name="contract_dates_ordered",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind="support") | models.Q(category="sold"),
+                name="contract_support_is_sold",
+            ),
+        ]
+
+    def save(self, *args, **kwargs) -> None:  # the tenant column follows the site
+        if self.site_id:
+            self.organisation_id = self.site.organisation_id
+        super().save(*args, **kwargs)
+
+    def is_active_on(self, day) -> bool:
+        """Whether the contract covers `day` (both ends included)."""
+        return self.starts_on <= day and (self.ends_on is None or day <= self.ends_on)
+
+    def __str__(self) -> str:
+        return f"{self.reference} — {self.name}"
