@@ -11,7 +11,7 @@ from typing import Any
 from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
-from ninja import NinjaAPI, Schema
+from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
 from comptoir.api import tickets, tickets_actions, tickets_more
@@ -23,9 +23,10 @@ from comptoir.api.common import (
     api_token,
     problem,
 )
+from comptoir.api.errors import ProblemNinjaAPI, validation_problem
 from comptoir.core.errors import DomainError
 
-api = NinjaAPI(
+api = ProblemNinjaAPI(
     title="Comptoir API",
     version="1",
     urls_namespace="api",
@@ -41,25 +42,9 @@ def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     return problem(exc.status, exc.message, code=exc.code, field=exc.field)
 
 
-def _field(loc: list[Any]) -> str:
-    """The input's name from pydantic's location, e.g. ["body", "payload", "title"]."""
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "form", "file")]
-    if len(parts) > 1 and parts[0] in ("payload", "filters", "data"):
-        parts = parts[1:]
-    return ".".join(parts)
-
-
 @api.exception_handler(ValidationError)
 def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    errors = [{"field": _field(e.get("loc", [])), "detail": e.get("msg", "")} for e in exc.errors]
-    first = errors[0]["field"] if errors else None
-    return problem(
-        422,
-        _("Some input is missing or malformed: %(field)s.") % {"field": first or "?"},
-        code="validation",
-        field=first,
-        errors=errors,
-    )
+    return validation_problem(exc)
 
 
 @api.exception_handler(Http404)
