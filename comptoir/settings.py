@@ -37,6 +37,19 @@ def envlist(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def envdays(name: str, default: float) -> float:
+    """A number of days above zero (fractions allowed); a wrong value stops every command
+    at start rather than the nightly job that reads it."""
+    value = os.environ.get(name, "").strip()
+    try:
+        days = float(value) if value else default
+    except ValueError:
+        days = -1.0
+    if not 0 < days < float("inf"):
+        raise ImproperlyConfigured(f"{name} must be a number of days above zero, not {value!r}.")
+    return days
+
+
 DEBUG = envbool("COMPTOIR_DEBUG", False)
 
 
@@ -310,6 +323,13 @@ else:
     raise ImproperlyConfigured(
         f"COMPTOIR_TASKS_BACKEND must be 'db' or 'rq', not {COMPTOIR_TASKS_BACKEND!r}."
     )
+
+# Retention (docs/deploy.md, "Retention"): days the daily pruning keeps the finished rows
+# of tables that only grow; each app's retention.py says which rows are finished.
+COMPTOIR_RETAIN_OUTBOX_DAYS = envdays("COMPTOIR_RETAIN_OUTBOX_DAYS", 90)
+COMPTOIR_RETAIN_INBOUND_DAYS = envdays("COMPTOIR_RETAIN_INBOUND_DAYS", 180)
+COMPTOIR_RETAIN_WEBHOOK_DAYS = envdays("COMPTOIR_RETAIN_WEBHOOK_DAYS", 30)
+COMPTOIR_RETAIN_TOKENS_DAYS = envdays("COMPTOIR_RETAIN_TOKENS_DAYS", 90)
 
 # TEN-4: external support mode, on by default for a provider.
 COMPTOIR_EXTERNAL_SUPPORT_MODE = envbool("COMPTOIR_EXTERNAL_SUPPORT_MODE", True)

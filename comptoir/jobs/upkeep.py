@@ -13,7 +13,9 @@ same `started_at`), so reapers running at once — at every worker's start-up an
 minute from the scheduler — never requeue an attempt twice nor touch a newer one.
 
 **Pruning.** Finished task results, old scheduler claims and heartbeats of workers long
-gone are deleted by age, in batches, by a daily job.
+gone are deleted by age, in batches, by a daily job. The same job then runs the retention
+rule of every app whose tables only grow (`RETENTION`): each app knows which of its rows
+are finished and what else goes with them, so the rule lives there, not here.
 """
 
 from __future__ import annotations
@@ -26,8 +28,10 @@ from typing import Any
 from django.db.models import QuerySet
 from django.tasks import TaskResultStatus, task
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django_tasks_db.models import DBTaskResult
 
+from comptoir.core.batches import delete_in_batches
 from comptoir.jobs.conf import task_results_days
 from comptoir.jobs.models import ScheduledRun, WorkerBeat
 
@@ -37,7 +41,15 @@ MAX_ATTEMPTS = 3  # started this many times, lost each time: a poison task
 STALE_BEATS = 3  # a worker silent for three of its intervals is taken for dead
 CLAIMS_DAYS = 30  # ScheduledRun rows: far longer than any job's catch-up window
 BEATS_DAYS = 1  # a dead worker's row stays a day, for the operator to see
-PRUNE_BATCH = 1000
+
+# Each app's retention rule, `prune(now) -> dict[str, int]` (rows deleted per table, keys
+# unique across rules), run after the queue's own tables. Docs: deploy.md, "Retention".
+RETENTION = (
+    "comptoir.notifications.retention.prune",
+    "comptoir.mailin.retention.prune",
+    "comptoir.webhooks.retention.prune",
+    "comptoir.api.retention.prune",
+)
 
 
 class WorkerLost(Exception):
@@ -145,31 +157,39 @@ def requeue_lost_tasks(now: datetime) -> dict[str, int]:
     return counts
 
 
-def _delete_in_batches(qs: QuerySet[Any]) -> int:
-    """Delete what `qs` matches a batch at a time: short transactions, short locks."""
-    deleted = 0
-    while True:
-        ids = list(qs.order_by().values_list("pk", flat=True)[:PRUNE_BATCH])
-        if not ids:
-            return deleted
-        count, _ = qs.model.objects.filter(pk__in=ids).delete()
-        deleted += count
-
-
-def prune(now: datetime) -> dict[str, int]:
+def prune_queue(now: datetime) -> dict[str, int]:
     """Delete finished task results, scheduler claims and dead workers' rows past their age."""
     results = DBTaskResult.objects.finished().filter(
         finished_at__lt=now - timedelta(days=task_results_days())
     )
     claims = ScheduledRun.objects.filter(enqueued_at__lt=now - timedelta(days=CLAIMS_DAYS))
     beats = WorkerBeat.objects.filter(seen_at__lt=now - timedelta(days=BEATS_DAYS))
-    counts = {
-        "task_results": _delete_in_batches(results),
-        "scheduled_runs": _delete_in_batches(claims),
-        "worker_beats": _delete_in_batches(beats),
+    return {
+        "task_results": delete_in_batches(results),
+        "scheduled_runs": delete_in_batches(claims),
+        "worker_beats": delete_in_batches(beats),
     }
+
+
+def prune(now: datetime) -> dict[str, int]:
+    """The queue's tables, then every app's retention rule; the rows deleted per table.
+
+    A rule that fails does not stop the others (each deletes in its own short batches, so
+    what it did before failing stays done); the job fails afterwards, with the first
+    error, so the task result shows it.
+    """
+    counts = prune_queue(now)
+    errors: list[Exception] = []
+    for path in RETENTION:
+        try:
+            counts.update(import_string(path)(now))
+        except Exception as exc:
+            logger.exception("retention rule %s failed", path)
+            errors.append(exc)
     if any(counts.values()):
         logger.info("pruned %s", ", ".join(f"{n} {k}" for k, n in counts.items()))
+    if errors:
+        raise errors[0]
     return counts
 
 
@@ -181,5 +201,6 @@ def requeue_lost() -> dict[str, int]:
 
 @task()
 def prune_old_rows() -> dict[str, int]:
-    """Periodic (daily): keep the queue's tables small."""
+    """Periodic (daily): keep the queue's tables, and those of the apps' retention rules,
+    small."""
     return prune(timezone.now())

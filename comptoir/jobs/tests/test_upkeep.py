@@ -14,10 +14,18 @@ import time_machine
 from django.core.exceptions import ImproperlyConfigured
 from django_tasks_db.models import DBTaskResult
 
-from comptoir.jobs import conf, upkeep
+from comptoir.core import batches
+from comptoir.jobs import conf
 from comptoir.jobs.models import ScheduledRun, WorkerBeat
 from comptoir.jobs.tests.probe_tasks import probe
-from comptoir.jobs.upkeep import WorkerLost, find_lost_tasks, prune, requeue_lost_tasks, settle
+from comptoir.jobs.upkeep import (
+    WorkerLost,
+    find_lost_tasks,
+    prune,
+    prune_queue,
+    requeue_lost_tasks,
+    settle,
+)
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 SECOND = timedelta(seconds=1)
@@ -132,7 +140,7 @@ def _result(finished_ago: timedelta | None, state: str = "SUCCESSFUL") -> DBTask
 
 @pytest.mark.django_db
 def test_pruning_deletes_old_rows_in_batches_and_keeps_recent_ones(monkeypatch):
-    monkeypatch.setattr(upkeep, "PRUNE_BATCH", 2)
+    monkeypatch.setattr(batches, "PRUNE_BATCH", 2)
     old = [_result(15 * DAY) for _ in range(4)] + [_result(20 * DAY, "FAILED")]
     recent = [_result(13 * DAY), _result(13 * DAY, "FAILED")]
     waiting = _result(None, "READY")  # never finished, however old: kept
@@ -143,13 +151,13 @@ def test_pruning_deletes_old_rows_in_batches_and_keeps_recent_ones(monkeypatch):
     beat("gone", ago=2 * DAY)
     beat("stalled", ago=DAY - SECOND)
 
-    assert prune(NOW) == {"task_results": 5, "scheduled_runs": 1, "worker_beats": 1}
+    assert prune_queue(NOW) == {"task_results": 5, "scheduled_runs": 1, "worker_beats": 1}
     kept = set(DBTaskResult.objects.values_list("id", flat=True))
     assert kept == {r.id for r in [*recent, waiting, running]}
     assert not kept & {r.id for r in old}
     assert list(ScheduledRun.objects.values_list("slot", flat=True)) == [NOW - 29 * DAY]
     assert list(WorkerBeat.objects.values_list("worker_id", flat=True)) == ["stalled"]
-    assert prune(NOW) == {"task_results": 0, "scheduled_runs": 0, "worker_beats": 0}
+    assert prune_queue(NOW) == {"task_results": 0, "scheduled_runs": 0, "worker_beats": 0}
 
 
 @pytest.mark.django_db
