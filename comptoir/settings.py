@@ -338,6 +338,13 @@ COMPTOIR_CI_BY_DEPARTMENT = envbool("COMPTOIR_CI_BY_DEPARTMENT", False)
 # REST API (docs/decisions/0009-api.md): requests per token and period ("120/min"; empty =
 # unlimited).
 COMPTOIR_API_RATE = os.environ.get("COMPTOIR_API_RATE", "120/min")
+# Failed authentications (wrong, revoked or expired tokens) per client address and period
+# before every token call from that address gets 429 until the period has passed; empty =
+# unlimited.
+COMPTOIR_API_AUTH_FAILURE_RATE = os.environ.get("COMPTOIR_API_AUTH_FAILURE_RATE", "20/10min")
+# Reverse proxies in front that append the client's address to X-Forwarded-For: 0 ignores
+# the header (a client could write it) and counts REMOTE_ADDR.
+COMPTOIR_PROXY_COUNT = envint("COMPTOIR_PROXY_COUNT", 0)
 
 # The cache holds the API's rate-limit counters: it must be shared by every process and
 # machine of the instance, or each gunicorn worker would count on its own. The database

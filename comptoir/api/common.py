@@ -16,6 +16,7 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from ninja.errors import Throttled
 from ninja.security import HttpBearer, SessionAuth
 from ninja.throttling import SimpleRateThrottle
 from pydantic import Field
@@ -23,6 +24,7 @@ from pydantic import Field
 from comptoir.accounts.models import User
 from comptoir.api.actions import token_authenticate
 from comptoir.api.models import ApiToken
+from comptoir.api.throttle import auth_failures, client_ip
 from comptoir.core.errors import InvalidInput, PermissionDenied
 
 # A row id as the database holds it: larger numbers are refused as input (422), not a 500.
@@ -95,7 +97,23 @@ def _use_language(request: HttpRequest, user: User) -> None:
 
 
 class TokenAuth(HttpBearer):
-    """Personal API tokens; a read-only token is refused on anything but a read."""
+    """Personal API tokens; a read-only token is refused on anything but a read.
+
+    Any Authorization header that does not give a usable token counts as a failure for
+    the caller's address (throttle.py); an address past its failures is refused before
+    its token is even looked at.
+    """
+
+    def __call__(self, request: HttpRequest) -> User | None:
+        if not request.headers.get(self.header):
+            return None
+        wait = auth_failures.blocked_for(request)
+        if wait is not None:
+            raise Throttled(wait=wait)
+        user = super().__call__(request)
+        if user is None:
+            auth_failures.record(request)
+        return user
 
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
         found = token_authenticate(token)
@@ -136,6 +154,9 @@ class TokenRateThrottle(SimpleRateThrottle):
             return True
         self.num_requests, self.duration = self.parse_rate(self.rate)
         return super().allow_request(request)
+
+    def get_ident(self, request: HttpRequest) -> str:
+        return client_ip(request)  # ninja's own would believe any X-Forwarded-For
 
     def get_cache_key(self, request: HttpRequest) -> str | None:
         token = api_token(request)

@@ -6,6 +6,7 @@ Routers live in their own modules and are added below with one line each.
 from __future__ import annotations
 
 import functools
+import math
 from typing import Any
 
 from django.db import DataError
@@ -55,7 +56,12 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if isinstance(exc, Throttled):
-        return problem(429, _("Too many requests: slow down and retry later."), code="throttled")
+        response = problem(
+            429, _("Too many requests: slow down and retry later."), code="throttled"
+        )
+        if exc.wait is not None:  # ninja sets it itself for its throttles, not for auth's
+            response["Retry-After"] = str(max(1, math.ceil(exc.wait)))
+        return response
     if isinstance(exc, AuthenticationError):
         response = problem(
             401, _("A valid API token or session is required."), code="unauthenticated"
