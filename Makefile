@@ -24,6 +24,8 @@ $(VENV)/.installed: $(VENV)/.created pyproject.toml
 
 $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
+	@if ./scripts/ensure-ldap; then $(PY) -m pip install --quiet -e '.[ldap]' \
+	  || echo "Could not install the ldap extra: the LDAP tests will be skipped."; fi
 	@touch $@
 
 install: $(VENV)/.installed

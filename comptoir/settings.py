@@ -376,3 +376,57 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("COMPTOIR_LOG_LEVEL", "WARNING")},
 }
+
+# ── LDAP directory ─────────────────────────────────────────────────────────────────────
+# TEN-7 (docs/decisions/0011-directory.md, docs/deploy.md "LDAP directory"). Off unless
+# COMPTOIR_LDAP_URL is set, which needs the `ldap` extra (pip install 'comptoir[ldap]').
+# Then people log in with their directory password (the directory backend goes FIRST; the
+# local password stays the way in for people the directory does not know, and for everyone
+# while it is down), are created or updated from their entry, and agents can look the
+# directory up and import people from it.
+COMPTOIR_LDAP_URL = os.environ.get("COMPTOIR_LDAP_URL", "").strip()
+_ldap_attr = {
+    "ATTR_LOGIN": os.environ.get("COMPTOIR_LDAP_ATTR_LOGIN", "uid"),
+    "ATTR_EMAIL": os.environ.get("COMPTOIR_LDAP_ATTR_EMAIL", "mail"),
+    "ATTR_FIRST_NAME": os.environ.get("COMPTOIR_LDAP_ATTR_FIRST_NAME", "givenName"),
+    "ATTR_LAST_NAME": os.environ.get("COMPTOIR_LDAP_ATTR_LAST_NAME", "sn"),
+    # The attribute holding a customer's site code (customer number); empty: none.
+    "ATTR_SITE": os.environ.get("COMPTOIR_LDAP_ATTR_SITE", ""),
+}
+COMPTOIR_LDAP = {
+    "BIND_DN": os.environ.get("COMPTOIR_LDAP_BIND_DN", ""),
+    "BIND_PASSWORD": os.environ.get("COMPTOIR_LDAP_BIND_PASSWORD", ""),
+    "USER_BASE": os.environ.get("COMPTOIR_LDAP_USER_BASE", ""),
+    # Login: %(user)s is what the person typed, escaped.
+    "USER_FILTER": os.environ.get("COMPTOIR_LDAP_USER_FILTER", "(|(uid=%(user)s)(mail=%(user)s))"),
+    # Agents' lookup: %(term)s is what the agent typed, escaped.
+    "LOOKUP_FILTER": os.environ.get(
+        "COMPTOIR_LDAP_LOOKUP_FILTER",
+        "(|({ATTR_LOGIN}=%(term)s*)({ATTR_EMAIL}=%(term)s*)({ATTR_LAST_NAME}=%(term)s*))".format(
+            **_ldap_attr
+        ),
+    ),
+    "START_TLS": envbool("COMPTOIR_LDAP_START_TLS", False),
+    "CA_FILE": os.environ.get("COMPTOIR_LDAP_CA_FILE", ""),
+    "TIMEOUT": envint("COMPTOIR_LDAP_TIMEOUT", 5),  # seconds, for connecting and each search
+    "SIZE_LIMIT": envint("COMPTOIR_LDAP_SIZE_LIMIT", 10),  # entries per lookup
+    # Group DNs (groupOfNames) whose members get a staff role; all empty: no mapping, and
+    # a new directory person is a customer without site.
+    "AGENT_GROUP": os.environ.get("COMPTOIR_LDAP_AGENT_GROUP", ""),
+    "SERVICE_MANAGER_GROUP": os.environ.get("COMPTOIR_LDAP_SERVICE_MANAGER_GROUP", ""),
+    "ADMIN_GROUP": os.environ.get("COMPTOIR_LDAP_ADMIN_GROUP", ""),
+    **_ldap_attr,
+}
+if COMPTOIR_LDAP_URL:
+    import importlib.util
+
+    if not (importlib.util.find_spec("ldap") and importlib.util.find_spec("django_auth_ldap")):
+        raise ImproperlyConfigured(
+            "COMPTOIR_LDAP_URL is set but the ldap extra is missing: "
+            "pip install 'comptoir[ldap]' (needs Debian's libldap2-dev and libsasl2-dev)."
+        )
+    AUTHENTICATION_BACKENDS = [
+        "comptoir.accounts.ldap.DirectoryBackend",
+        *(b for b in AUTHENTICATION_BACKENDS if b != "comptoir.accounts.ldap.DirectoryBackend"),
+    ]
+# ── end of the LDAP directory ──────────────────────────────────────────────────────────

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -10,8 +11,12 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from comptoir.accounts.models import Organisation, Role, Site, User, VisibilityGrant
-from comptoir.core.errors import InvalidInput, PermissionDenied
+from comptoir.accounts.models import STAFF_ROLES, Organisation, Role, Site, User, VisibilityGrant
+from comptoir.accounts.selectors import site_by_code
+from comptoir.core.errors import InvalidInput, NotFound, PermissionDenied
+
+if TYPE_CHECKING:
+    from comptoir.accounts.ldap import DirectoryEntry
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +65,83 @@ def contact_create_from_email(
     user.set_unusable_password()
     user.save()
     return user
+
+
+def person_sync_from_directory(*, actor: User | None, entry: DirectoryEntry) -> User:
+    """TEN-7: the directory is where names and e-mail addresses live. `actor=None` is a
+    login (the directory just vouched for the person); otherwise an agent imports the entry
+    from the people lookup, and only staff may. The person is the one with the entry's
+    login, else the only one with its e-mail address, else a new customer "without site"
+    (or on the site the directory names, or with the role its groups give): so importing
+    twice, or logging in after an import, never makes a second person."""
+    if actor is not None and not (actor.is_active and (actor.is_staff_member or actor.is_admin)):
+        raise NotFound()
+    login = (entry.login or "").strip()
+    if not login:
+        raise InvalidInput(_("This directory entry has no login."), field="user")
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(username__iexact=login).first()
+        if user is None and entry.email:
+            same = list(User.objects.select_for_update().filter(email__iexact=entry.email)[:2])
+            user = same[0] if len(same) == 1 else None
+        if user is None:
+            user = User(username=login[:150], role=Role.CUSTOMER)
+            user.set_unusable_password()  # the directory holds the password
+            _apply_entry(user, entry)
+            user.save()
+            logger.info("Person %s created from the directory entry %s", user.username, entry.dn)
+            return user
+        changed = _apply_entry(user, entry)
+        if changed:
+            user.save(update_fields=changed)
+    return user
+
+
+def _apply_entry(user: User, entry: DirectoryEntry) -> list[str]:
+    """Copy what the directory says onto `user`; the names of the fields that changed."""
+    changed: set[str] = set()
+    for field in ("first_name", "last_name"):
+        value = getattr(entry, field)
+        if value and getattr(user, field) != value:
+            setattr(user, field, value)
+            changed.add(field)
+    email = (entry.email or "").lower()
+    if email and user.email.lower() != email:
+        taken = User.objects.filter(email__iexact=email).exclude(pk=user.pk or 0).exists()
+        if taken:  # e-mail logins must stay unambiguous: keep the old address
+            logger.warning("Directory e-mail %s of %s is someone else's", email, entry.dn)
+        else:
+            user.email = email
+            changed.add("email")
+    if entry.role is not None and not user.is_superuser:
+        changed |= _apply_role(user, entry.role)
+    if entry.site_code and user.is_customer:
+        site = site_by_code(entry.site_code)
+        if site is not None and user.site_id != site.pk:
+            user.site = site
+            changed |= {"site", "organisation", "department"}
+    return sorted(changed)
+
+
+def _apply_role(user: User, role: str) -> set[str]:
+    """With a group mapping the directory decides who is staff: the groups give the staff
+    role; someone in none of them who was staff becomes a customer without site, and a
+    customer (or customer manager) keeps their role."""
+    if role in STAFF_ROLES:
+        if user.role == role:
+            return set()
+        user.role = role
+        user.site = None
+        user.department = None
+        user.organisation = Organisation.objects.filter(is_provider=True, is_active=True).first()
+        return {"role", "site", "department", "organisation"}
+    if user.role in STAFF_ROLES:
+        user.role = Role.CUSTOMER
+        user.site = None
+        user.department = None
+        user.organisation = None
+        return {"role", "site", "department", "organisation"}
+    return set()
 
 
 # --- TEN-3: visibility extension ------------------------------------------------------------
