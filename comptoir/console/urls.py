@@ -1,6 +1,15 @@
 from django.urls import path
 
-from comptoir.console.views import create, manage, people, preferences, queue, ticket
+from comptoir.console.views import (
+    cmdb,
+    contracts,
+    create,
+    manage,
+    people,
+    preferences,
+    queue,
+    ticket,
+)
 from comptoir.console.views import ticket_actions as act
 
 app_name = "console"
@@ -26,6 +35,17 @@ urlpatterns = [
         name="member_preferences",
     ),
     path("services/<int:pk>/<slug:action>/", manage.service_action, name="service_action"),
+    path("cmdb/", cmdb.ci_list, name="cis"),
+    path("cmdb/new/", cmdb.ci_edit, name="ci_new"),
+    path("cmdb/<int:pk>/", cmdb.ci_page, name="ci"),
+    path("cmdb/<int:pk>/edit/", cmdb.ci_edit, name="ci_edit"),
+    path("cmdb/<int:pk>/<slug:action>/", cmdb.ci_action, name="ci_action"),
+    path("contracts/", contracts.contract_list, name="contracts"),
+    path("contracts/new/", contracts.contract_edit, name="contract_new"),
+    path("contracts/suppliers/new/", contracts.supplier_new, name="supplier_new"),
+    path("contracts/<int:pk>/", contracts.contract_page, name="contract"),
+    path("contracts/<int:pk>/edit/", contracts.contract_edit, name="contract_edit"),
+    path("contracts/<int:pk>/<slug:action>/", contracts.contract_action, name="contract_action"),
     path("preferences/", preferences.preferences, name="preferences"),
     path(
         "preferences/<int:pk>/<slug:kind>/", preferences.preferences_save, name="preferences_save"

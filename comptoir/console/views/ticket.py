@@ -13,6 +13,7 @@ from django.shortcuts import render
 
 from comptoir.accounts.models import User
 from comptoir.catalog.models import TicketType
+from comptoir.cmdb.selectors import contracts_for_ci
 from comptoir.console import forms as cf
 from comptoir.console import selectors as sel
 from comptoir.console.views.common import lift_non_field_errors, ticket_or_404
@@ -165,4 +166,5 @@ def ticket_context(
         "attachments": attachment_list(actor=actor, ticket=ticket).select_related("uploaded_by"),
         "guests": guests,
         "links": sel.ticket_links(actor=actor, ticket=ticket),
+        "ci_contracts": list(contracts_for_ci(actor=actor, ci=ticket.ci)) if ticket.ci_id else [],
     }
