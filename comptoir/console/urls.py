@@ -2,6 +2,7 @@ from django.urls import path
 
 from comptoir.console.views import (
     cmdb,
+    cmdb_docs,
     contracts,
     create,
     manage,
@@ -46,6 +47,9 @@ urlpatterns = [
     path("contracts/<int:pk>/", contracts.contract_page, name="contract"),
     path("contracts/<int:pk>/edit/", contracts.contract_edit, name="contract_edit"),
     path("contracts/<int:pk>/<slug:action>/", contracts.contract_action, name="contract_action"),
+    path("cmdb/cis/<int:pk>/sheet.pdf", cmdb_docs.ci_sheet, name="ci_sheet"),
+    path("cmdb/reports/contracts/", cmdb_docs.contracts_report, name="contracts_report"),
+    path("cmdb/reports/contracts.csv", cmdb_docs.contracts_report_csv, name="contracts_report_csv"),
     path("preferences/", preferences.preferences, name="preferences"),
     path(
         "preferences/<int:pk>/<slug:kind>/", preferences.preferences_save, name="preferences_save"
