@@ -158,7 +158,7 @@ class Browser:
     def login(self, username: str, password: str = "pw"):
         self.page.context.clear_cookies()
         self.go("/login/")
-        self.page.fill("input[name=username]", username)
+        self.page.fill("input[name=login]", username)
         self.page.fill("input[name=password]", password)
         self.page.click("main form button[type=submit]")
         return self.page

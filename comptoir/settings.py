@@ -161,9 +161,14 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
+# Identity (docs/decisions/0010-identity.md): django-allauth's login, logout, password change
+# and reset, e-mail verification and two-factor authentication (TOTP and recovery codes).
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/login/"
+# Who may log in, tried in order. Comptoir's own accounts by username or e-mail; a directory
+# backend (LDAP) goes in this list too. allauth's own backend is not needed: its login form
+# hands the typed login to every backend as `username`.
 AUTHENTICATION_BACKENDS = ["comptoir.accounts.backends.UsernameOrEmailBackend"]
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -172,6 +177,57 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Argon2id for every new or changed password; a PBKDF2 hash is rehashed with Argon2 at the
+# person's next successful login (Django does it when the first hasher is not the hash's).
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+INSTALLED_APPS += ["allauth", "allauth.account", "allauth.mfa"]
+MIDDLEWARE += [
+    "allauth.account.middleware.AccountMiddleware",
+    "comptoir.accounts.middleware.StaffMfaMiddleware",
+]
+EMAIL_VERIFICATION_MODES = {"none", "optional", "mandatory"}
+COMPTOIR_EMAIL_VERIFICATION = (
+    os.environ.get("COMPTOIR_EMAIL_VERIFICATION", "").strip().lower() or "optional"
+)
+if COMPTOIR_EMAIL_VERIFICATION not in EMAIL_VERIFICATION_MODES:
+    raise ImproperlyConfigured(
+        "COMPTOIR_EMAIL_VERIFICATION must be none, optional or mandatory, "
+        f"not {COMPTOIR_EMAIL_VERIFICATION!r}."
+    )
+# Agents, service managers and administrators without TOTP are sent to set it up first.
+COMPTOIR_MFA_REQUIRED_FOR_STAFF = envbool("COMPTOIR_MFA_REQUIRED_FOR_STAFF", False)
+ACCOUNT_ADAPTER = "comptoir.accounts.adapter.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+# allauth's own signup stays closed (the adapter); these fields only keep its checks and its
+# login form (which shows a password field only when signup asks for one) consistent.
+ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = COMPTOIR_EMAIL_VERIFICATION
+ACCOUNT_UNIQUE_EMAIL = True
+# Addresses are the service desk's to change: one per person, which it can only verify.
+ACCOUNT_MAX_EMAIL_ADDRESSES = 1
+ACCOUNT_CHANGE_EMAIL = False
+# No "remember me": the session cookie ends with the browser, and the server forgets the
+# session after SESSION_COOKIE_AGE (COMPTOIR_SESSION_IDLE_SECONDS, below) without a request.
+ACCOUNT_SESSION_REMEMBER = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Comptoir] "
+ACCOUNT_EMAIL_NOTIFICATIONS = True  # password changed, two-factor turned on or off…
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False  # a reset asked for an unknown address mails nobody
+# Failed logins, counted in the cache (below): per client address and per typed login.
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": os.environ.get("COMPTOIR_LOGIN_FAILURE_RATE", "10/m/ip,5/5m/key").strip()
+    or None
+}
+# Reverse proxies in front that append the client's address to X-Forwarded-For (0: the
+# header is ignored): the address the rate limits count.
+ALLAUTH_TRUSTED_PROXY_COUNT = envint("COMPTOIR_PROXY_COUNT", 0)
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Comptoir"
+MFA_ADAPTER = "comptoir.accounts.adapter.MFAAdapter"
 
 LANGUAGE_CODE = os.environ.get("COMPTOIR_LANGUAGE", "fr")
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]

@@ -9,5 +9,6 @@ urlpatterns = [
     path("api-tokens/", include("comptoir.api.urls")),
     path("console/", include("comptoir.console.urls")),
     path("portal/", include("comptoir.portal.urls")),
+    path("", include("comptoir.accounts.urls")),
     path("", include("comptoir.web.urls")),
 ]

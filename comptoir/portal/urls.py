@@ -17,5 +17,4 @@ urlpatterns = [
     path("tickets/<str:key>/move/<slug:code>/", ticket_actions.move, name="move"),
     path("profile/", profile.profile, name="profile"),
     path("profile/language/", profile.language, name="language"),
-    path("profile/password/", profile.password, name="password"),
 ]

@@ -1,8 +1,8 @@
-"""Pages shared by the console and the portal: home, login, language, downloads."""
+"""Pages shared by the console and the portal: home, language, downloads (the login is
+allauth's, comptoir/accounts/urls.py)."""
 
 from __future__ import annotations
 
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
@@ -19,15 +19,10 @@ def home(request: HttpRequest) -> HttpResponse:
     """Staff land on their queue, customers on their tickets."""
     user = request.user
     if not user.is_authenticated:
-        return redirect("web:login")
+        return redirect("account_login")
     if user.is_staff_member or user.is_admin:
         return redirect("console:queue")
     return redirect("portal:tickets")
-
-
-class LoginView(auth_views.LoginView):
-    template_name = "web/login.html"
-    redirect_authenticated_user = True
 
 
 def _safe_next(request: HttpRequest, default: str = "/") -> str:

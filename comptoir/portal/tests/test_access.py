@@ -23,7 +23,6 @@ POSTS = [  # pages that are not about one ticket
     (new_url("itil", "incident"), {"title": "x", "description": "y"}),
     (new_url("itil", "incident", "template"), {"category": "1"}),
     (reverse("portal:language"), {"lang-language": "en"}),
-    (reverse("portal:password"), {"pw-old_password": "pw"}),
 ]
 TICKET_GETS = ["ticket"]
 TICKET_POSTS = [

@@ -1,6 +1,6 @@
 # covers: X-1, POR-6, TEN-4
 """My profile: who I am, read-only (no site choice, no approval delegation: TEN-4), my
-language (per-user, X-1) and my password (POR-6)."""
+language (per-user, X-1) and the way to my password (POR-6)."""
 
 from __future__ import annotations
 
@@ -49,33 +49,9 @@ def test_an_unknown_language_is_refused_next_to_the_field(world):
     assert world.customer.language == "fr"
 
 
-def test_change_password(world):
-    client = client_for(world.customer)
-    response = client.post(
-        reverse("portal:password"),
-        {
-            "pw-old_password": "pw",
-            "pw-new_password1": "Correct-horse-42",
-            "pw-new_password2": "Correct-horse-42",
-        },
-    )
-    assert response.status_code == 302
-    world.customer.refresh_from_db()
-    assert world.customer.check_password("Correct-horse-42")
-    assert client.get(URL).status_code == 200  # still signed in
-
-
-def test_a_wrong_old_password_is_refused_next_to_the_field(world):
-    response = client_for(world.customer).post(
-        reverse("portal:password"),
-        {
-            "pw-old_password": "nope",
-            "pw-new_password1": "Correct-horse-42",
-            "pw-new_password2": "Correct-horse-42",
-        },
-    )
-    assert response.status_code == 400
-    assert list(response.context["password_form"].errors) == ["old_password"]
-    assert 'id="id_pw-old_password_error"' in text(response)
-    world.customer.refresh_from_db()
-    assert world.customer.check_password("pw")
+def test_profile_links_to_password_and_two_factor_pages(world):
+    """POR-6: the password is changed on the identity pages (accounts/tests/test_identity.py
+    tests them); the profile leads there."""
+    page = text(client_for(world.customer).get(URL))
+    for name in ("account_change_password", "mfa_index", "account_email"):
+        assert f'href="{reverse(name)}"' in page, name

@@ -1,11 +1,10 @@
 """My profile: who I am (read-only: no site choice and no approval delegation, TEN-4),
-my language (X-1) and my password (POR-6)."""
+my language (X-1), and the links to my password and two-factor authentication (POR-6,
+allauth's pages: comptoir/accounts/urls.py)."""
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth import update_session_auth_hash
-from django.contrib.auth.forms import PasswordChangeForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
@@ -19,10 +18,7 @@ from comptoir.web.forms import call_action
 
 
 def _render(
-    request: HttpRequest,
-    language_form: LanguageForm | None = None,
-    password_form: PasswordChangeForm | None = None,
-    status: int = 200,
+    request: HttpRequest, language_form: LanguageForm | None = None, status: int = 200
 ) -> HttpResponse:
     user = request.user
     return render(
@@ -32,16 +28,9 @@ def _render(
             "person": user,
             "language_form": language_form
             or LanguageForm(prefix="lang", initial={"language": user.language}),
-            "password_form": _no_autofocus(password_form or PasswordChangeForm(user, prefix="pw")),
         },
         status=status,
     )
-
-
-def _no_autofocus(form: PasswordChangeForm) -> PasswordChangeForm:
-    """Django focuses the old password; on a page with other forms that is a surprise."""
-    form.fields["old_password"].widget.attrs.pop("autofocus", None)
-    return form
 
 
 @customer_required
@@ -70,15 +59,3 @@ def language(request: HttpRequest) -> HttpResponse:
             )
             return response
     return _render(request, language_form=form, status=400)
-
-
-@require_POST
-@customer_required
-def password(request: HttpRequest) -> HttpResponse:
-    form = PasswordChangeForm(request.user, request.POST, prefix="pw")
-    if form.is_valid():
-        form.save()
-        update_session_auth_hash(request, form.user)  # stay signed in on this browser
-        messages.success(request, _("Your password has been changed."))
-        return redirect("portal:profile")
-    return _render(request, password_form=form, status=400)
