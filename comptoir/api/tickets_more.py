@@ -7,12 +7,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
 from ninja import Field, Router, Schema, Status
 
 from comptoir.accounts.models import User
 from comptoir.api.common import DbId, actor
 from comptoir.api.tickets import TicketWithTimeline, _one, detail, get_ticket, guarded
 from comptoir.catalog.models import Category, SupportLevel
+from comptoir.core.errors import NotFound
 from comptoir.tickets import actions
 from comptoir.tickets import selectors as sel
 from comptoir.tickets.models import LinkKind
@@ -82,10 +84,14 @@ def invite(request: HttpRequest, key: str, payload: GuestIn, response: HttpRespo
 
 @router.delete("/{key}/guests/{user_id}", response=TicketWithTimeline)
 def remove_guest(request: HttpRequest, key: str, user_id: DbId, response: HttpResponse) -> Any:
+    """The path names one of the ticket's guests: anyone else, another tenant's person or
+    a missing id alike, is a 404, so the answer never tells whether such a person exists."""
     ticket = get_ticket(request, key)
-    user = _one(User, "user_id", pk=user_id)
+    guest = sel.guest_list(actor=actor(request), ticket=ticket).filter(user_id=user_id).first()
+    if guest is None:
+        raise NotFound(_("This person does not follow the ticket."), field="user_id")
     with guarded(request, ticket):
-        actions.ticket_remove_guest(actor=actor(request), ticket=ticket, user=user)
+        actions.ticket_remove_guest(actor=actor(request), ticket=ticket, user=guest.user)
     return detail(request, ticket, response)
 
 
