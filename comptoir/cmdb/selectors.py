@@ -96,11 +96,15 @@ def contract_search(
     term: str = "",
     category: str = "",
     kind: str = "",
-    active_on: dt.date | None = None,
+    site: int | None = None,
+    active: bool | None = None,
+    on: dt.date | None = None,
 ) -> QuerySet[Contract]:
-    """Contracts the actor sees whose reference or name contains `term`; with `active_on`,
-    only those in force that day."""
-    qs = visible_contracts(actor, on=active_on)
+    """Contracts the actor sees whose reference or name contains `term`, optionally of one
+    category, type and site; `active` keeps those in force (True) or not (False) on `on`
+    (today by default), the day each row's `active` speaks of."""
+    day = on or timezone.localdate()
+    qs = visible_contracts(actor, on=day)
     term = (term or "").strip()[:100]
     if term:
         qs = qs.filter(Q(reference__icontains=term) | Q(name__icontains=term))
@@ -108,8 +112,10 @@ def contract_search(
         qs = qs.filter(category=category)
     if kind:
         qs = qs.filter(kind=kind)
-    if active_on is not None:
-        qs = qs.filter(active_q(active_on))
+    if site is not None:
+        qs = qs.filter(site_id=site)
+    if active is not None:
+        qs = qs.filter(active_q(day)) if active else qs.exclude(active_q(day))
     return qs
 
 

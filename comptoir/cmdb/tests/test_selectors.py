@@ -149,7 +149,10 @@ def test_searches(world, cmdb):
     assert names(selectors.ci_search(actor=agent, site=world.a2.pk)) == {"PC-LILLE"}
     assert names(selectors.ci_search(actor=agent, status="in_stock")) == {"PC-LILLE"}
     assert names(selectors.ci_search(actor=world.customer, site=world.a2.pk)) == set()
-    found = selectors.contract_search(actor=agent, term="lyon", active_on=TODAY)
+    found = selectors.contract_search(actor=agent, term="lyon", active=True, on=TODAY)
     assert names(found) == {"SUP-LYON", "LEASE-LYON"}
+    found = selectors.contract_search(actor=agent, term="lyon", active=False, on=TODAY)
+    assert names(found) == {"OLD-LYON", "NEXT-LYON"}
+    assert names(selectors.contract_search(actor=agent, site=world.a2.pk)) == {"SUP-LILLE"}
     assert names(selectors.contract_search(actor=agent, category="bought")) == {"LEASE-LYON"}
     assert names(selectors.contract_search(actor=world.customer, term="berlin")) == set()

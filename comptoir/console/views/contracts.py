@@ -46,17 +46,13 @@ def contract_list(request: HttpRequest) -> HttpResponse:
     q = request.GET
     category = q.get("category", "")
     kind = q.get("kind", "")
-    today = timezone.localdate()
     qs = sel.contract_search(
         actor=actor,
         term=q.get("q", ""),
         category=category if category in ContractCategory.values else "",
         kind=kind if kind in ContractKind.values else "",
-        active_on=today if q.get("active") == "1" else None,
-    )
-    if q.get("active") == "0":
-        qs = qs.exclude(sel.active_q(today))
-    qs = qs.order_by("reference", "pk")
+        active={"1": True, "0": False}.get(q.get("active", "")),
+    ).order_by("reference", "pk")
     after = q.get("after", "")[:50]
     if after:
         qs = qs.filter(reference__gt=after)
