@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from comptoir.accounts.models import User
 from comptoir.catalog.models import Category, Desk, Priority, TicketType
+from comptoir.cmdb.demo import demo_cmdb
 from comptoir.mailin.demo import demo_mailboxes, demo_mails
 from comptoir.tickets import actions
 from comptoir.tickets.models import Channel, Ticket
@@ -28,6 +29,7 @@ def play_stories(people: dict[str, User]) -> list[Ticket]:
     stories = Stories(people)
     for story in (spt, ent, itil_incidents, itil_requests, n123_support, n123_changes):
         story(stories)
+    demo_cmdb(people, stories.tickets)  # equipment, its users, contracts; a ticket's CI
     demo_mailboxes()  # each desk receives mail; two mails show the e-mail channel
     return stories.tickets + demo_mails(people, stories.tickets)
 
