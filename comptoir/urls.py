@@ -1,7 +1,12 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
 from comptoir.api.main import urls as api_urls
+
+# The admin's own login form would skip the second factor and the rate limits: it sends
+# people to /login/ instead (docs/decisions/0010-identity.md).
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -122,6 +122,14 @@ def test_logout_needs_a_post_and_ends_the_session(world):
     assert response["Location"] == "/login/" and who(client) is None
 
 
+def test_the_admin_login_form_sends_people_to_the_login_page(world):
+    """Django's own admin form would skip the second factor and the rate limits."""
+    client = Client()
+    assert client.get("/admin/login/?next=/admin/")["Location"] == "/login/?next=%2Fadmin%2F"
+    client.post("/admin/login/?next=/admin/", {"username": "root", "password": "pw"})
+    assert who(client) is None
+
+
 # -- Rate limits ------------------------------------------------------------------------
 
 
