@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
@@ -20,7 +21,10 @@ from ninja import Field, Query, Router, Schema, Status
 from comptoir.accounts.models import User
 from comptoir.api.common import MAX_LIMIT, DbId, actor, paginate, token_desk_id
 from comptoir.catalog.models import Category, Desk, Priority, TicketType
+from comptoir.cmdb.models import ConfigurationItem
+from comptoir.cmdb.selectors import visible_cis
 from comptoir.core.errors import Conflict, InvalidInput, NotFound
+from comptoir.portal import selectors as portal
 from comptoir.tickets import actions
 from comptoir.tickets import selectors as sel
 from comptoir.tickets.actions._base import lock
@@ -57,6 +61,7 @@ class TicketDetail(TicketOut):
     qualification: str
     site_id: int | None
     organisation_id: int
+    ci_id: int | None
     solution: str
     resolved_at: datetime | None
     closed_at: datetime | None
@@ -101,8 +106,17 @@ class TicketIn(Schema):
     title: str = Field(max_length=250)
     description: str = Field(max_length=100_000)
     priority_id: DbId | None = None
-    affected_id: DbId | None = Field(None, description="staff: the customer concerned")
-    reporter_id: DbId | None = Field(None, description="staff: who reported it")
+    affected_id: DbId | None = Field(
+        None,
+        description="staff: the customer concerned; a customer: themself, or outside "
+        "external support mode a customer of their site",
+    )
+    reporter_id: DbId | None = Field(
+        None, description="staff: who reported it; a customer is always the reporter"
+    )
+    ci_id: DbId | None = Field(
+        None, description="a configuration item of the affected person's site (GET /cis)"
+    )
     personal_reference: str = Field("", max_length=100)
 
 
@@ -244,16 +258,46 @@ def ticket_create(request: HttpRequest, payload: TicketIn, response: HttpRespons
             if payload.priority_id
             else None
         ),
-        reporter=_person(payload.reporter_id, "reporter_id"),
-        affected=_person(payload.affected_id, "affected_id"),
+        reporter=_person(user, payload.reporter_id, "reporter_id"),
+        affected=_person(user, payload.affected_id, "affected_id"),
+        ci=_ci(user, payload.ci_id),
         personal_reference=payload.personal_reference,
         channel=Channel.API,
     )
     return Status(201, detail(request, ticket, response))
 
 
-def _person(pk: int | None, field: str) -> User | None:
-    return None if pk is None else _one(User, field, pk=pk, is_active=True)
+def _person(user: User, pk: int | None, field: str) -> User | None:
+    """Staff name any active person (the action checks them). A customer names only whom
+    the portal offers (TEN-4): themself as reporter, and as affected person themself in
+    external mode, else a customer of their site. Anyone else, and a missing id, get the
+    same refusal, so the answer never tells whether that person exists."""
+    if pk is None:
+        return None
+    if not user.is_customer:
+        return _one(User, field, pk=pk, is_active=True)
+    if pk == user.pk:
+        return user
+    if field == "affected_id":
+        found = portal.affected_choices(actor=user).filter(pk=pk).first()
+        if found is not None:
+            return found
+        if not settings.COMPTOIR_EXTERNAL_SUPPORT_MODE:
+            raise InvalidInput(_("The affected person must belong to your site."), field=field)
+    raise InvalidInput(_("You file requests for yourself: name no one else."), field=field)
+
+
+def _ci(user: User, pk: int | None) -> ConfigurationItem | None:
+    """A CI the caller sees (a customer: their site's, or department's): anything else,
+    missing or another tenant's, gets the same refusal as in the portal."""
+    if pk is None:
+        return None
+    found = visible_cis(user).filter(pk=pk).first()
+    if found is None:
+        if user.is_customer:
+            raise InvalidInput(portal.ci_refusal(), field="ci_id")
+        raise InvalidInput(_("This value is not one of the choices."), field="ci_id")
+    return found
 
 
 @router.patch("/{key}", response=TicketWithTimeline)

@@ -111,13 +111,17 @@ class NewTicketForm(forms.Form):
         self.fields["category"].queryset = selectors.category_choices(desk_id=desk_id)
         self.fields["priority"].queryset = selectors.priority_choices(desk_id=desk_id)
         self.fields["ci"].queryset = selectors.ci_choices(actor=actor)
+        self.fields["ci"].error_messages["invalid_choice"] = selectors.ci_refusal()
         if not settings.COMPTOIR_EXTERNAL_SUPPORT_MODE:
+            # An internal desk: a customer may file for a colleague of their site. In
+            # external mode there is no such field, so a forged `affected` is never read.
             people = selectors.affected_choices(actor=actor)
             self.fields["affected"] = forms.ModelChoiceField(
                 queryset=people,
                 label=_("Person affected"),
                 required=False,
                 empty_label=_("Myself"),
+                error_messages={"invalid_choice": AFFECTED_REFUSAL},
             )
 
     @property
@@ -147,6 +151,8 @@ class NewTicketForm(forms.Form):
             out.append((p, selected))
         return out
 
+
+AFFECTED_REFUSAL = _("The affected person must belong to your site.")
 
 NO_SITE_MESSAGE = _(
     "Your account is not attached to a site yet, so you cannot file a request here. "

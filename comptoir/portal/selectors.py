@@ -13,10 +13,12 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
-from comptoir.accounts.models import CUSTOMER_ROLES, Role, User, VisibilityGrant
+from comptoir.accounts.models import CUSTOMER_ROLES, Role, Site, User, VisibilityGrant
 from comptoir.catalog.models import Category, Priority, TicketType
 from comptoir.cmdb.models import ConfigurationItem
+from comptoir.cmdb.selectors import visible_cis
 from comptoir.core.errors import NotFound
 from comptoir.core.i18n import tr
 from comptoir.tickets.models import Assessment, Mute, Ticket, TicketLink
@@ -66,18 +68,27 @@ def priority_choices(*, desk_id: int) -> QuerySet[Priority]:
 
 def ci_choices(*, actor: User) -> QuerySet[ConfigurationItem]:
     """TEN-4, CMDB-1: only the CIs of the customer's own site; none without a site. With
-    COMPTOIR_CI_BY_DEPARTMENT (000's option), only those of their department."""
-    if not actor.site_id:
+    COMPTOIR_CI_BY_DEPARTMENT (000's option), only those of their department. The same
+    scope as `cmdb.selectors.visible_cis`, which the API's search and `ticket_create`
+    apply, so what the page offers is exactly what the write path accepts."""
+    if not actor.is_customer:
         return ConfigurationItem.objects.none()
-    qs = ConfigurationItem.objects.filter(site_id=actor.site_id)
+    return visible_cis(actor).order_by("name", "id")
+
+
+def ci_refusal() -> str:
+    """What a customer is told when they name a CI outside `ci_choices` (or a missing one:
+    the same words, so nothing tells them another site's CI exists)."""
     if getattr(settings, "COMPTOIR_CI_BY_DEPARTMENT", False):
-        qs = qs.filter(department_id=actor.department_id) if actor.department_id else qs.none()
-    return qs.order_by("name", "id")
+        return _("Choose equipment of your own department.")
+    return _("Choose equipment of your own site.")
 
 
 def affected_choices(*, actor: User) -> QuerySet[User]:
-    """Outside external mode (TEN-4), a customer may file for a colleague of their site."""
-    if not actor.site_id:
+    """Whom a customer may name as the affected person. In external mode (TEN-4, 000: "the
+    portal does not let the requester choose the user") only themself; otherwise a
+    customer of their own site, or only themself without a site."""
+    if settings.COMPTOIR_EXTERNAL_SUPPORT_MODE or not actor.site_id:
         return User.objects.filter(pk=actor.pk)
     return User.objects.filter(
         site_id=actor.site_id, role__in=list(CUSTOMER_ROLES), is_active=True
@@ -102,12 +113,17 @@ def cannot_file(*, actor: User) -> bool:
 
 @dataclass(frozen=True)
 class PortalFilters:
-    """POR-2: by default my open tickets; search by number, title, status, name, reference."""
+    """POR-2: by default my open tickets; search by number, title, status, name, reference.
+    `scope` widens the list to one of `ticket_scopes` (TEN-3, TEN-7)."""
 
     text: str = ""
     status: str = ""  # a status name, in either language
     closed: bool = False  # closed ones too
-    everyone: bool = False  # every ticket I may see, not only mine (TEN-3)
+    scope: str = "mine"
+
+    @property
+    def everyone(self) -> bool:
+        return self.scope != "mine"
 
 
 @dataclass(frozen=True)
@@ -136,11 +152,63 @@ def decode_cursor(value: str | None) -> tuple[datetime, int] | None:
     return when, int(match[2])
 
 
-def wider_view(*, actor: User) -> bool:
-    """Whether the actor may see tickets beyond their own (customer manager, TEN-3 grant)."""
+@dataclass(frozen=True)
+class Scope:
+    value: str
+    label: str
+
+
+def ticket_scopes(*, actor: User) -> list[Scope]:
+    """The lists a customer may pick in My tickets: their own (the default), and when they
+    see more, their site's (customer manager, TEN-7), each grant's company or division
+    (TEN-3), and everything they see. Each is a filter on `visible_tickets`, so no choice
+    ever shows more than they may see; a grant revoked is gone from the next page."""
+    wider: list[Scope] = []
     if actor.role == Role.CUSTOMER_MANAGER and actor.site_id:
-        return True
-    return VisibilityGrant.objects.filter(user_id=actor.pk).exists()
+        wider.append(
+            Scope("site", _("All tickets of my site (%(site)s)") % {"site": actor.site.name})
+        )
+    grants = (
+        VisibilityGrant.objects.filter(user_id=actor.pk)
+        .select_related("organisation")
+        .order_by("organisation__name", "division", "id")
+    )
+    for grant in grants:
+        names = {"organisation": grant.organisation.name, "division": grant.division}
+        if grant.division:
+            label = _("All tickets of %(organisation)s, division %(division)s") % names
+        elif grant.organisation_id == actor.organisation_id:
+            label = _("All tickets of my company (%(organisation)s)") % names
+        else:
+            label = _("All tickets of %(organisation)s") % names
+        wider.append(Scope(f"grant-{grant.pk}", label))
+    if not wider:
+        return [Scope("mine", _("My tickets"))]
+    return [Scope("mine", _("My tickets")), *wider, Scope("all", _("All the tickets I may see"))]
+
+
+def _scope_q(actor: User, scope: str) -> Q | None:
+    """The filter of one of `ticket_scopes`, on top of `visible_tickets`; None: no filter.
+    Anything else (a forged or revoked scope) is the actor's own tickets."""
+    if scope == "all":
+        return None
+    if scope == "site" and actor.role == Role.CUSTOMER_MANAGER and actor.site_id:
+        return Q(site_id=actor.site_id)
+    match = re.fullmatch(r"grant-(\d{1,18})", scope)
+    grant = (
+        VisibilityGrant.objects.filter(user_id=actor.pk, pk=int(match[1])).first()
+        if match
+        else None
+    )
+    if grant is not None:
+        q = Q(organisation_id=grant.organisation_id)
+        if grant.division:
+            sites = Site.objects.filter(
+                organisation_id=grant.organisation_id, division=grant.division
+            )
+            q &= Q(site_id__in=sites.values("id"))
+        return q
+    return Q(reporter_id=actor.pk) | Q(affected_id=actor.pk)
 
 
 def status_choices() -> list[str]:
@@ -183,8 +251,9 @@ def my_tickets(
     qs = visible_tickets(actor)
     if not filters.closed:
         qs = qs.filter(state__in=[State.OPEN, State.RESOLVED])
-    if not filters.everyone:
-        qs = qs.filter(Q(reporter_id=actor.pk) | Q(affected_id=actor.pk))
+    scope = _scope_q(actor, filters.scope)
+    if scope is not None:
+        qs = qs.filter(scope)
     if filters.status:
         named = Status.objects.filter(Q(name_fr=filters.status) | Q(name_en=filters.status))
         qs = qs.filter(status_id__in=named.values("id"))

@@ -1,4 +1,6 @@
-"""My tickets (POR-2): my open tickets by default, search, keyset pages."""
+"""My tickets (POR-2): my open tickets by default, search, keyset pages; a customer who
+sees more (customer manager, TEN-3 grant) picks a wider list (`scope`; the older
+`everyone=1` is "all")."""
 
 from __future__ import annotations
 
@@ -14,12 +16,14 @@ from comptoir.web.access import customer_required
 @customer_required
 def tickets(request: HttpRequest) -> HttpResponse:
     actor = request.user
-    wider = selectors.wider_view(actor=actor)
+    scopes = selectors.ticket_scopes(actor=actor)
+    asked = request.GET.get("scope") or ("all" if request.GET.get("everyone") == "1" else "")
+    scope = asked if asked in {s.value for s in scopes} else "mine"
     filters = selectors.PortalFilters(
         text=request.GET.get("q", "").strip(),
         status=request.GET.get("status", "").strip(),
         closed=request.GET.get("closed") == "1",
-        everyone=wider and request.GET.get("everyone") == "1",
+        scope=scope,
     )
     page = selectors.my_tickets(
         actor=actor,
@@ -33,7 +37,7 @@ def tickets(request: HttpRequest) -> HttpResponse:
             ("q", filters.text),
             ("status", filters.status),
             ("closed", "1" if filters.closed else ""),
-            ("everyone", "1" if filters.everyone else ""),
+            ("scope", "" if scope == "mine" else scope),
         )
         if v
     }
@@ -46,7 +50,8 @@ def tickets(request: HttpRequest) -> HttpResponse:
             "filters": filters,
             "filtered": bool(kept),
             "statuses": selectors.status_choices(),
-            "wider": wider,
+            "wider": len(scopes) > 1,
+            "scopes": scopes,
             "next_url": "?" + urlencode({**kept, "after": page.next_cursor})
             if page.next_cursor
             else "",

@@ -19,6 +19,7 @@ from comptoir.catalog.models import (
     TicketType,
 )
 from comptoir.cmdb.models import ConfigurationItem
+from comptoir.cmdb.selectors import visible_cis
 from comptoir.core.errors import InvalidInput, NotFound, PermissionDenied
 from comptoir.notifications import rules
 from comptoir.sla import services as sla
@@ -125,6 +126,12 @@ def ticket_create(
         raise PermissionDenied(_("You are not an agent of this desk."), code="not_desk_agent")
     category = _route(type, category)
     reporter, affected = _people(actor, reporter, affected)
+    if ci is not None and actor.is_customer and not visible_cis(actor).filter(pk=ci.pk).exists():
+        # TEN-4: a customer names only equipment they see (their site; their department
+        # with COMPTOIR_CI_BY_DEPARTMENT), in the portal as through the API.
+        if getattr(settings, "COMPTOIR_CI_BY_DEPARTMENT", False):
+            raise InvalidInput(_("Choose equipment of your own department."), field="ci")
+        raise InvalidInput(_("Choose equipment of your own site."), field="ci")
     if ci is not None and (
         ci.site_id != affected.site_id or ci.organisation_id != affected.organisation_id
     ):
