@@ -181,3 +181,48 @@ class Contract(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference} — {self.name}"
+
+
+class ImportState(models.TextChoices):
+    QUEUED = "queued", _("Waiting to be checked")
+    CHECKING = "checking", _("Checking the rows")
+    INVALID = "invalid", _("Rows to correct")
+    CHECKED = "checked", _("Checked, waiting for confirmation")
+    WRITING = "writing", _("Importing")
+    DONE = "done", _("Imported")
+    FAILED = "failed", _("Failed")
+
+
+class ImportJob(models.Model):
+    """One uploaded file of CIs or people on its way in (comptoir/cmdb/imports.py): checked
+    row by row in the background, shown for confirmation, then written all at once. The
+    file's bytes live here until then, so a worker on another machine can read them."""
+
+    KINDS = [("cis", _("Configuration items")), ("people", _("People"))]
+
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=KINDS)
+    file_format = models.CharField(max_length=10)
+    filename = models.CharField(max_length=200)
+    data = models.BinaryField(default=b"")
+    state = models.CharField(max_length=10, choices=ImportState.choices, default="queued")
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    preview = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_state_display()})"
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.done / self.total) if self.total else 0

@@ -3,6 +3,7 @@ from django.urls import path
 from comptoir.console.views import (
     cmdb,
     cmdb_docs,
+    cmdb_import,
     contracts,
     create,
     manage,
@@ -50,6 +51,17 @@ urlpatterns = [
     path("cmdb/cis/<int:pk>/sheet.pdf", cmdb_docs.ci_sheet, name="ci_sheet"),
     path("cmdb/reports/contracts/", cmdb_docs.contracts_report, name="contracts_report"),
     path("cmdb/reports/contracts.csv", cmdb_docs.contracts_report_csv, name="contracts_report_csv"),
+    path("cmdb/import/", cmdb_import.cmdb_import, name="cmdb_import"),
+    path("cmdb/import/<int:pk>/", cmdb_import.cmdb_import_job, name="cmdb_import_job"),
+    path(
+        "cmdb/import/<int:pk>/progress/",
+        cmdb_import.cmdb_import_progress,
+        name="cmdb_import_progress",
+    ),
+    path(
+        "cmdb/import/<int:pk>/confirm/", cmdb_import.cmdb_import_confirm, name="cmdb_import_confirm"
+    ),
+    path("cmdb/export/", cmdb_import.cmdb_export, name="cmdb_export"),
     path("preferences/", preferences.preferences, name="preferences"),
     path(
         "preferences/<int:pk>/<slug:kind>/", preferences.preferences_save, name="preferences_save"
