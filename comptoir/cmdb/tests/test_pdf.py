@@ -177,3 +177,9 @@ def test_a_missing_ci_is_not_found_and_strangers_must_log_in(client, world, shee
 def test_the_file_name_is_safe():
     assert sheet_filename('../../"Serveur" é/\\x', 7) == "ci-7-serveur-ex.pdf"
     assert sheet_filename("漢字", 8) == "ci-8.pdf"
+
+
+def test_the_ci_page_links_to_its_sheet(client, world, sheet_ci):
+    client.force_login(world.agent)
+    body = client.get(reverse("console:ci", args=[sheet_ci.pk])).content.decode()
+    assert f'href="{reverse("console:ci_sheet", args=[sheet_ci.pk])}"' in body

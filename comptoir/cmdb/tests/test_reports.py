@@ -180,3 +180,11 @@ def test_the_csv_neutralises_formulas_and_keeps_its_query_count(client, book):
     assert queries() == before  # one query for the contracts, one per chunk for their CIs
     rows = read_csv(client.get(url, {"on": "2026-06-15"}))
     assert next(r for r in rows if r[5] == "BULK-0")[6] == '\'=HYPERLINK("http://x")'
+
+
+def test_the_contract_list_links_to_the_report_for_managers_only(client, book):
+    link = f'href="{reverse("console:contracts_report")}"'
+    client.force_login(book.manager)
+    assert link in client.get(reverse("console:contracts")).content.decode()
+    client.force_login(book.agent)
+    assert link not in client.get(reverse("console:contracts")).content.decode()
