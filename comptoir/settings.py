@@ -391,6 +391,12 @@ COMPTOIR_RETAIN_TOKENS_DAYS = envdays("COMPTOIR_RETAIN_TOKENS_DAYS", 90)
 COMPTOIR_EXTERNAL_SUPPORT_MODE = envbool("COMPTOIR_EXTERNAL_SUPPORT_MODE", True)
 # TEN-4 option (000): the portal offers only the CIs of the user's own department.
 COMPTOIR_CI_BY_DEPARTMENT = envbool("COMPTOIR_CI_BY_DEPARTMENT", False)
+# TEN-5: self-registration with a customer number (a site's code) at /register/; False
+# closes it for the whole instance (an organisation can also close it for its own sites).
+COMPTOIR_REGISTRATION_OPEN = envbool("COMPTOIR_REGISTRATION_OPEN", True)
+# Registration attempts per client address and period, so customer numbers cannot be
+# guessed by trying them ("10/hour"; empty = unlimited; counted in the shared cache).
+COMPTOIR_REGISTRATION_RATE = os.environ.get("COMPTOIR_REGISTRATION_RATE", "10/hour").strip()
 # REST API (docs/decisions/0009-api.md): requests per token and period ("120/min"; empty =
 # unlimited).
 COMPTOIR_API_RATE = os.environ.get("COMPTOIR_API_RATE", "120/min")

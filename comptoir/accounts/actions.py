@@ -5,10 +5,13 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from django.apps import apps
 from django.conf import settings
+from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from comptoir.accounts.models import STAFF_ROLES, Organisation, Role, Site, User, VisibilityGrant
@@ -142,6 +145,160 @@ def _apply_role(user: User, role: str) -> set[str]:
         user.organisation = None
         return {"role", "site", "department", "organisation"}
     return set()
+
+
+# --- self-registration with a customer number (TEN-5) ------------------------------------
+
+
+def registration_open() -> bool:
+    """COMPTOIR_REGISTRATION_OPEN: whether anyone may register on this instance at all."""
+    return bool(getattr(settings, "COMPTOIR_REGISTRATION_OPEN", True))
+
+
+def register_customer(
+    *,
+    code: str,
+    first_name: str,
+    last_name: str,
+    email: str,
+    password: str,
+    username: str = "",
+    language: str = "fr",
+) -> User:
+    """TEN-5 (000 "S'inscrire au service"): a newcomer types the customer number their
+    service desk gave them (the site's code) and becomes, in one step, a customer of that
+    site, who can file requests at once. A code that is wrong, of a disabled site or
+    organisation, or of an organisation that does not take registrations gets one and the
+    same answer, so trying codes teaches nothing. Without a login the e-mail address is
+    the login (people log in with either). Nothing is written unless everything is right."""
+    if not registration_open():
+        raise InvalidInput(_("Registration is closed."), code="registration_closed")
+    site = _registrable_site(code)
+    first_name, last_name = _name(first_name, "first_name"), _name(last_name, "last_name")
+    email = _email(email)
+    language = (language or "").strip()
+    if language not in {c for c, _n in settings.LANGUAGES}:
+        raise InvalidInput(_("Choose French or English."), field="language")
+    try:
+        with transaction.atomic():
+            _serialise(f"email:{email}", f"login:{(username or email).strip().lower()}")
+            if _email_taken(email):
+                raise InvalidInput(_("Someone already has this e-mail address."), field="email")
+            user = User(
+                username=_login(username, email),
+                email=email,
+                first_name=first_name,
+                last_name=last_name,
+                role=Role.CUSTOMER,
+                site=site,
+                organisation=site.organisation,
+                language=language,
+            )
+            _check_password(password, user)
+            user.set_password(password)
+            user.save()
+            _email_address(user)
+    except IntegrityError as exc:  # a concurrent registration took the login or address
+        if _email_taken(email):
+            raise InvalidInput(
+                _("Someone already has this e-mail address."), field="email"
+            ) from exc
+        raise InvalidInput(_("This login is already taken."), field="username") from exc
+    logger.info("Person %s registered on site %s", user.username, site.code)
+    return user
+
+
+def _registrable_site(code: str) -> Site:
+    if not (code or "").strip():
+        raise InvalidInput(_("Enter your customer number."), field="code")
+    site = site_by_code(code)
+    if site is None or site.organisation.is_provider or not site.organisation.registration_open:
+        raise InvalidInput(
+            _("This customer number is not valid or does not allow registration."),
+            code="bad_customer_number",
+            field="code",
+        )
+    return site
+
+
+def _name(value: str, field: str) -> str:
+    value = " ".join((value or "").split())
+    if not value:
+        raise InvalidInput(_("This field is required."), field=field)
+    if len(value) > 150:
+        raise InvalidInput(_("At most 150 characters."), field=field)
+    return value
+
+
+def _email(value: str) -> str:
+    email = (value or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise InvalidInput(_("This e-mail address is not valid."), field="email") from exc
+    if len(email) > User._meta.get_field("email").max_length:
+        raise InvalidInput(_("This e-mail address is not valid."), field="email")
+    return email
+
+
+def _email_taken(email: str) -> bool:
+    """An address someone holds, or someone's login: either way typing it at the login
+    would find that person, not the newcomer."""
+    return User.objects.filter(Q(email__iexact=email) | Q(username__iexact=email)).exists()
+
+
+def _login(username: str, email: str) -> str:
+    """The chosen login, else the e-mail address. A login that looks like an address must
+    be the person's own: otherwise it would catch the login of whoever holds that address
+    (logins are looked up before addresses)."""
+    login = (username or "").strip() or email
+    field = User._meta.get_field("username")
+    if "@" in login and login.lower() != email:
+        raise InvalidInput(_("A login with @ must be your own e-mail address."), field="username")
+    try:
+        field.run_validators(login)
+    except ValidationError as exc:
+        raise InvalidInput(" ".join(exc.messages), field="username") from exc
+    if len(login) > field.max_length:
+        raise InvalidInput(_("At most 150 characters."), field="username")
+    taken = Q(username__iexact=login) | Q(email__iexact=login)
+    if User.objects.filter(taken).exists():
+        if login == email:
+            raise InvalidInput(_("Someone already has this e-mail address."), field="email")
+        raise InvalidInput(_("This login is already taken."), field="username")
+    return login
+
+
+def _check_password(password: str, user: User) -> None:
+    """AUTH_PASSWORD_VALIDATORS, with the person's names and address to compare against."""
+    if not password:
+        raise InvalidInput(_("This field is required."), field="password")
+    try:
+        password_validation.validate_password(password, user=user)
+    except ValidationError as exc:
+        raise InvalidInput(" ".join(exc.messages), field="password") from exc
+
+
+def _serialise(*keys: str) -> None:
+    """Two registrations with the same address or login wait for each other, so the
+    second one sees the first (PostgreSQL; SQLite writes one transaction at a time).
+    The e-mail column has no unique constraint to fall back on."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for key in sorted(set(keys)):
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(hashtext(%s))", [f"comptoir.register.{key}"]
+            )
+
+
+def _email_address(user: User) -> None:
+    """allauth's record of the address: primary, not verified until the link is opened."""
+    if not apps.is_installed("allauth.account"):
+        return
+    from allauth.account.models import EmailAddress
+
+    EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=False)
 
 
 # --- TEN-3: visibility extension ------------------------------------------------------------
