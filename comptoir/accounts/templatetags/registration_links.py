@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django import template
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 from comptoir.accounts.actions import registration_open
 
@@ -14,4 +14,9 @@ register = template.Library()
 def registration_url() -> str:
     """The page's address while COMPTOIR_REGISTRATION_OPEN, else "": a page writes
     `{% registration_url as register_url %}{% if register_url %}…` and links only then."""
-    return reverse("web:register") if registration_open() else ""
+    if not registration_open():
+        return ""
+    try:
+        return reverse("web:register")
+    except NoReverseMatch:  # a site that mounts no registration page
+        return ""

@@ -36,3 +36,10 @@ def test_the_register_link_follows_the_register_page(db, settings, register):
     page = Client().get("/login/").content.decode()
     assert ('href="/register/"' in page) is register
     assert (tr("Register with your customer number", "fr") in page) is register
+
+
+@pytest.mark.parametrize("open_", [True, False])
+def test_the_register_link_follows_the_instance_setting(db, settings, open_):
+    settings.COMPTOIR_REGISTRATION_OPEN = open_
+    page = Client().get("/login/").content.decode()
+    assert ('href="/register/"' in page) is open_
