@@ -220,6 +220,20 @@ def _batches(dataset: tablib.Dataset) -> Iterable[tuple[int, tablib.Dataset]]:
         yield start, part
 
 
+def _failed(job_pk: int, exc: Exception) -> str:
+    """A job that broke (a bug, a lost database) says so instead of running forever."""
+    logger.exception("import %s failed", job_pk)
+    message = str(exc) if isinstance(exc, InvalidInput) else _("The import failed; try again.")
+    _set(
+        job_pk,
+        state=ImportState.FAILED,
+        errors=[{"line": 0, "column": "", "message": message}],
+        finished_at=timezone.now(),
+        data=b"",
+    )
+    return ImportState.FAILED
+
+
 def run_check(job_pk: int) -> str:
     """Every row through the actions, nothing kept; idempotent (a finished check stays)."""
     claimed = ImportJob.objects.filter(
@@ -227,6 +241,13 @@ def run_check(job_pk: int) -> str:
     )
     if not claimed.update(state=ImportState.CHECKING, done=0):
         return "skipped"
+    try:
+        return _check(job_pk)
+    except Exception as exc:
+        return _failed(job_pk, exc)
+
+
+def _check(job_pk: int) -> str:
     job = ImportJob.objects.select_related("actor").get(pk=job_pk)
     with override(job.actor.language):
         dataset = load_dataset(bytes(job.data), job.file_format)
@@ -302,6 +323,13 @@ class LiveCount:
 
 def run_write(job_pk: int) -> str:
     """The whole file in one transaction, after the importer's confirmation."""
+    try:
+        return _write(job_pk)
+    except Exception as exc:
+        return _failed(job_pk, exc)
+
+
+def _write(job_pk: int) -> str:
     job = (
         ImportJob.objects.select_related("actor")
         .filter(pk=job_pk, state=ImportState.WRITING)

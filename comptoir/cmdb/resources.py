@@ -18,7 +18,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext as _
 from import_export import fields, resources
 
-from comptoir.accounts.models import Department, Organisation, User
+from comptoir.accounts.models import CUSTOMER_ROLES, Department, Organisation, User
 from comptoir.accounts.people_actions import PersonRow, person_import_save
 from comptoir.accounts.selectors import site_by_code, visible_people
 from comptoir.cmdb import actions
@@ -242,9 +242,14 @@ class PersonResource(_Base):
         use_transactions = True
 
     def get_queryset(self):
-        return (
-            visible_people(self.actor).select_related("site", "organisation").order_by("username")
-        )
+        """An administrator exports everyone; anyone else the customers they could import
+        back (`person_import_save` would refuse them the others)."""
+        qs = visible_people(self.actor).select_related("site", "organisation")
+        if not self.actor.is_admin:
+            qs = qs.filter(role__in=CUSTOMER_ROLES, is_superuser=False).exclude(
+                organisation__is_provider=True
+            )
+        return qs.order_by("username")
 
     def dehydrate_site(self, person: User) -> str:
         return person.site.code if person.site_id else ""

@@ -248,6 +248,31 @@ def test_a_customer_manager_imports_only_into_their_own_site(world):
     assert not User.objects.filter(username="yann").exists()
 
 
+def test_people_exported_by_a_service_manager_import_back(world):
+    exported = imports.resource_for("people", world.manager).export()
+    logins = {r["username"] for r in exported.dict}
+    assert logins == {"alice", "albert", "anna", "amelie", "bob"}  # no staff
+    job = run(world.manager, "people", exported.export("csv").encode())
+    assert (job.state, job.created, job.updated) == ("done", 0, 5)
+    alice = User.objects.get(username="alice")
+    assert (alice.site, alice.role, alice.email) == (world.a1, "customer", "alice@example.test")
+    everyone = imports.resource_for("people", world.admin).export()
+    assert {"root", "marc", "gaston"} <= {r["username"] for r in everyone.dict}
+
+
+def test_a_broken_job_says_so_instead_of_running_forever(world, monkeypatch):
+    job = imports.import_start(actor=world.manager, kind="cis", filename="f.csv", data=GOOD_CIS)
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(imports, "resource_for", boom)
+    assert check_import.call(job.pk) == "failed"
+    job.refresh_from_db()
+    assert (job.state, job.data, len(job.errors)) == ("failed", b"", 1)
+    assert check_import.call(job.pk) == "skipped"
+
+
 def test_a_person_using_a_ci_cannot_move_site_by_import(world):
     ci = actions.ci_create(actor=world.manager, name="PC-1", site=world.a1)
     actions.ci_link_user(actor=world.manager, ci=ci, user=world.customer)
