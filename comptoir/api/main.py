@@ -132,6 +132,7 @@ api.add_router("/tickets", tickets_more.router)
 api.add_router("/tickets", tickets.router)
 api.add_router("", "comptoir.api.config.router")  # /desks /services /categories /types /priorities
 api.add_router("", "comptoir.api.people.router")  # /organisations /sites /people /cis
+api.add_router("", "comptoir.api.cmdb.router")  # /contracts /cis/{id}/contracts
 
 
 def _problem_405(view: Any) -> Any:

@@ -10,7 +10,7 @@ object is a 404, never a 403, so its existence does not leak. Lists are paged by
 
 from __future__ import annotations
 
-from django.db.models import Q
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
@@ -19,7 +19,7 @@ from comptoir.accounts.models import Site, User
 from comptoir.api.common import MAX_LIMIT, paginate
 from comptoir.api.common import actor as api_actor
 from comptoir.cmdb import selectors as cmdb
-from comptoir.cmdb.models import ConfigurationItem
+from comptoir.cmdb.models import CiStatus, ConfigurationItem
 from comptoir.core.errors import NotFound
 
 router = Router(tags=["people"])
@@ -84,8 +84,11 @@ class CiOut(Schema):
     name: str
     kind: str
     serial: str
+    status: CiStatus
     organisation_id: int | None
     site_id: int | None
+    department_id: int | None
+    user_ids: list[int] = Field(description="The people using it, of those the caller sees.")
 
 
 class CiPage(Schema):
@@ -209,22 +212,36 @@ def _ci_out(c: ConfigurationItem) -> CiOut:
         name=c.name,
         kind=c.kind,
         serial=c.serial,
+        status=CiStatus(c.status),
         organisation_id=c.organisation_id,
         site_id=c.site_id,
+        department_id=c.department_id,
+        user_ids=[u.pk for u in getattr(c, "seen_users", [])],
     )
+
+
+def _with_users(qs: QuerySet[ConfigurationItem], caller: User) -> QuerySet[ConfigurationItem]:
+    """One more query per page: the users' ids, within the people the caller sees."""
+    seen = people.visible_people(caller).only("id").order_by("id")
+    return qs.prefetch_related(Prefetch("users", queryset=seen, to_attr="seen_users"))
 
 
 @router.get("/cis", response=CiPage, summary="Configuration items, searched by name")
 def ci_list(
-    request: HttpRequest, paging: Query[Paging], q: str | None = None, site: int | None = None
+    request: HttpRequest,
+    paging: Query[Paging],
+    q: str | None = None,
+    site: int | None = None,
+    status: CiStatus | None = None,
 ) -> CiPage:
-    qs = cmdb.ci_search(actor=api_actor(request), term=_term(q))
-    if site is not None:
-        qs = qs.filter(site_id=_id(site))
-    rows, cursor = paginate(qs, paging.cursor, paging.limit, key=("id",))
+    caller = api_actor(request)
+    qs = cmdb.ci_search(actor=caller, term=_term(q), site=_id(site), status=status or "")
+    rows, cursor = paginate(_with_users(qs, caller), paging.cursor, paging.limit, key=("id",))
     return CiPage(items=[_ci_out(c) for c in rows], next_cursor=cursor)
 
 
 @router.get("/cis/{ci_id}", response=CiOut, summary="One configuration item")
 def ci_detail(request: HttpRequest, ci_id: int) -> CiOut:
-    return _ci_out(cmdb.ci_get(actor=api_actor(request), pk=_id(ci_id)))
+    caller = api_actor(request)
+    found = cmdb.ci_get(actor=caller, pk=_id(ci_id))
+    return _ci_out(_with_users(cmdb.visible_cis(caller).filter(pk=found.pk), caller).get())

@@ -4,6 +4,7 @@ every row a ticket write touches, to prove a refused call wrote nothing."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import re
@@ -19,7 +20,7 @@ from comptoir.accounts.models import User
 from comptoir.api.actions import token_create
 from comptoir.api.tests.matrix_table import CUSTOMERS, PREFIX, Entry, Target
 from comptoir.catalog.models import Category, TicketType
-from comptoir.cmdb.models import ConfigurationItem
+from comptoir.cmdb.models import ConfigurationItem, Contract
 from comptoir.conftest import category, make_user
 from comptoir.notifications.models import Outbox
 from comptoir.tickets import actions
@@ -126,6 +127,23 @@ class Scene:
                 site=world.b1, name="Kasse Berlin", serial="SN-BERLIN-7"
             ),
         }
+        self.contracts = {
+            name: Contract.objects.create(
+                site=site,
+                reference=ref,
+                name=title,
+                kind="support",
+                category="sold",
+                starts_on=dt.date(2026, 1, 1),
+            )
+            for name, site, ref, title in (
+                ("lyon", world.a1, "SUP-LYON", "Support Lyon"),
+                ("lille", world.a2, "SUP-LILLE", "Support Lille"),
+                ("berlin", world.b1, "SUP-BERLIN", "Wartung Berlin"),
+            )
+        }
+        for name, contract in self.contracts.items():
+            contract.cis.add(self.cis[name])
 
     def client(self, role: str, **token_options: Any) -> Caller:
         """The role's caller: no token for the anonymous, else a token made for the role
@@ -201,6 +219,7 @@ class Scene:
                     "site_id": w.a1.pk,
                     "person_id": w.customer.pk,
                     "ci_id": self.cis["lyon"].pk,
+                    "contract_id": self.contracts["lyon"].pk,
                 },
                 category=category("spt", "erp").pk,
                 affected=None if role in CUSTOMERS else w.customer.pk,
@@ -288,6 +307,7 @@ class Scene:
                     "site_id": w.b1.pk,
                     "person_id": w.outsider.pk,
                     "ci_id": self.cis["berlin"].pk,
+                    "contract_id": self.contracts["berlin"].pk,
                 },
                 secrets=("Beta", "Berlin", "Brenner", "bob@example.test", "SN-BERLIN"),
             )
@@ -311,6 +331,9 @@ class Scene:
         if kind == "cis":
             c = self.cis[name]
             return c.pk, c.name, (c.name,)
+        if kind == "contracts":
+            k = self.contracts[name]
+            return k.pk, k.reference, (k.reference, k.name)
         desk = w.desks[name]
         return desk.slug, "", (desk.name_fr,)
 

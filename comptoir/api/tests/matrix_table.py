@@ -221,6 +221,10 @@ TABLE: dict[tuple[str, str], Entry] = {
     ("GET", "/people/{person_id}"): Entry(everyone(200)),
     ("GET", "/cis"): Entry(everyone(200), lists="cis"),
     ("GET", "/cis/{ci_id}"): Entry(everyone(200)),
+    # --- contracts: a customer sees their own site's (TEN-2, CMDB-2) -------------------------
+    ("GET", "/cis/{ci_id}/contracts"): Entry(everyone(200)),
+    ("GET", "/contracts"): Entry(everyone(200), lists="contracts"),
+    ("GET", "/contracts/{contract_id}"): Entry(everyone(200)),
 }
 
 
@@ -251,6 +255,7 @@ LIST_ROWS: dict[str, dict[str, set[str]]] = {
     "organisations": {"alpha": CUSTOMERS | STAFF_ROLES, "beta": STAFF_ROLES},
     "sites": {"lyon": CUSTOMERS | STAFF_ROLES, "lille": STAFF_ROLES, "berlin": STAFF_ROLES},
     "cis": {"lyon": CUSTOMERS | STAFF_ROLES, "lille": STAFF_ROLES, "berlin": STAFF_ROLES},
+    "contracts": {"lyon": CUSTOMERS | STAFF_ROLES, "lille": STAFF_ROLES, "berlin": STAFF_ROLES},
     "desks": {
         "spt": CUSTOMERS | {"agent", "service_manager", "admin"},
         "ent": CUSTOMERS | STAFF_ROLES,

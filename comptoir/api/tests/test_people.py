@@ -160,8 +160,11 @@ def test_cis_by_role(client, world, cis):
         "name": "Caisse Lyon",
         "kind": "",
         "serial": "SN-1",
+        "status": "in_service",
         "organisation_id": world.org_a.pk,
         "site_id": world.a1.pk,
+        "department_id": None,
+        "user_ids": [],
     }
 
 
