@@ -177,3 +177,28 @@ def browser(chromium, live_server):
     page.set_default_timeout(10_000)
     yield Browser(page, live_server.url)
     context.close()
+
+
+@pytest.fixture
+def department_cis(world):
+    """Two departments at Lyon (the customer in Compta, the colleague in Atelier), a CI in
+    each, one without department, one at Lille, one in Berlin, one of Alpha without site:
+    what external support mode must tell apart (TEN-4, COMPTOIR_CI_BY_DEPARTMENT)."""
+    from comptoir.accounts.models import Department
+    from comptoir.cmdb.models import ConfigurationItem
+
+    compta = Department.objects.create(site=world.a1, name="Compta")
+    atelier = Department.objects.create(site=world.a1, name="Atelier")
+    world.customer.department = compta
+    world.customer.save()
+    world.colleague.department = atelier
+    world.colleague.save()
+    make = ConfigurationItem.objects.create
+    return {
+        "compta": make(site=world.a1, department=compta, name="PC-COMPTA"),
+        "atelier": make(site=world.a1, department=atelier, name="PC-ATELIER"),
+        "lyon": make(site=world.a1, name="IMPRIMANTE-LYON"),
+        "lille": make(site=world.a2, name="PC-LILLE"),
+        "berlin": make(site=world.b1, name="PC-BERLIN"),
+        "nowhere": make(organisation=world.org_a, name="PORTABLE-SANS-SITE"),
+    }

@@ -17,9 +17,7 @@ import pytest
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from comptoir.accounts.models import Department
 from comptoir.api.tests.helpers import api_client
-from comptoir.cmdb.models import ConfigurationItem
 from comptoir.conftest import category, make_user
 from comptoir.tickets.models import Guest, Ticket
 from comptoir.tickets.tests.helpers import file_ticket, snapshot
@@ -33,25 +31,6 @@ MISSING = 2_000_000_000
 def fr(message: str) -> str:
     with translation.override("fr"):
         return str(_(message))
-
-
-@pytest.fixture
-def cmdb(world):
-    compta = Department.objects.create(site=world.a1, name="Compta")
-    atelier = Department.objects.create(site=world.a1, name="Atelier")
-    world.customer.department = compta
-    world.customer.save()
-    world.colleague.department = atelier
-    world.colleague.save()
-    make = ConfigurationItem.objects.create
-    return {
-        "compta": make(site=world.a1, department=compta, name="PC-COMPTA"),
-        "atelier": make(site=world.a1, department=atelier, name="PC-ATELIER"),
-        "lyon": make(site=world.a1, name="IMPRIMANTE-LYON"),
-        "lille": make(site=world.a2, name="PC-LILLE"),
-        "berlin": make(site=world.b1, name="PC-BERLIN"),
-        "nowhere": make(organisation=world.org_a, name="PORTABLE-SANS-SITE"),
-    }
 
 
 def new(**extra: Any) -> dict[str, Any]:
@@ -141,14 +120,19 @@ def test_internal_mode_a_customer_without_site_names_only_themself(world, settin
     )
 
 
-def test_staff_still_file_on_behalf_in_external_mode(world, cmdb, settings):
+def test_staff_still_file_on_behalf_in_external_mode(world, department_cis, settings):
     settings.COMPTOIR_EXTERNAL_SUPPORT_MODE = True
-    response = post(world.agent, affected_id=world.other_site.pk, ci_id=cmdb["lille"].pk)
+    response = post(world.agent, affected_id=world.other_site.pk, ci_id=department_cis["lille"].pk)
     assert response.status_code == 201, response.content
-    assert (response.json()["affected"], response.json()["ci_id"]) == ("anna", cmdb["lille"].pk)
+    assert (response.json()["affected"], response.json()["ci_id"]) == (
+        "anna",
+        department_cis["lille"].pk,
+    )
     # The CI must still be on the affected person's site (CMDB-1).
     before = snapshot()
-    refused(post(world.agent, affected_id=world.customer.pk, ci_id=cmdb["lille"].pk), "ci")
+    refused(
+        post(world.agent, affected_id=world.customer.pk, ci_id=department_cis["lille"].pk), "ci"
+    )
     assert snapshot() == before
 
 
@@ -156,58 +140,67 @@ def test_staff_still_file_on_behalf_in_external_mode(world, cmdb, settings):
 
 
 @MODES
-def test_my_sites_ci_is_accepted(world, cmdb, settings, external):
+def test_my_sites_ci_is_accepted(world, department_cis, settings, external):
     settings.COMPTOIR_EXTERNAL_SUPPORT_MODE = external
-    response = post(world.customer, ci_id=cmdb["atelier"].pk)
+    response = post(world.customer, ci_id=department_cis["atelier"].pk)
     assert response.status_code == 201, response.content
-    assert response.json()["ci_id"] == cmdb["atelier"].pk
-    assert Ticket.objects.get(key=response.json()["key"]).ci == cmdb["atelier"]
+    assert response.json()["ci_id"] == department_cis["atelier"].pk
+    assert Ticket.objects.get(key=response.json()["key"]).ci == department_cis["atelier"]
 
 
 @MODES
-def test_a_ci_of_another_site_is_refused_like_a_missing_one(world, cmdb, settings, external):
+def test_a_ci_of_another_site_is_refused_like_a_missing_one(
+    world, department_cis, settings, external
+):
     settings.COMPTOIR_EXTERNAL_SUPPORT_MODE = external
     before = snapshot()
     details = set()
-    for pk in (cmdb["lille"].pk, cmdb["berlin"].pk, cmdb["nowhere"].pk, MISSING):
+    for pk in (
+        department_cis["lille"].pk,
+        department_cis["berlin"].pk,
+        department_cis["nowhere"].pk,
+        MISSING,
+    ):
         details.add(refused(post(world.customer, ci_id=pk), "ci_id"))
     assert details == {fr("Choose equipment of your own site.")}
     assert snapshot() == before
 
 
 @MODES
-def test_by_department_a_ci_of_another_department_is_refused(world, cmdb, settings, external):
+def test_by_department_a_ci_of_another_department_is_refused(
+    world, department_cis, settings, external
+):
     settings.COMPTOIR_EXTERNAL_SUPPORT_MODE = external
     settings.COMPTOIR_CI_BY_DEPARTMENT = True
     before = snapshot()
     details = set()
     for ci in ("atelier", "lyon", "lille"):
-        details.add(refused(post(world.customer, ci_id=cmdb[ci].pk), "ci_id"))
+        details.add(refused(post(world.customer, ci_id=department_cis[ci].pk), "ci_id"))
     assert details == {fr("Choose equipment of your own department.")}
     # anna has no department: no CI at all, not even her site's.
-    refused(post(world.other_site, ci_id=cmdb["lille"].pk), "ci_id")
+    refused(post(world.other_site, ci_id=department_cis["lille"].pk), "ci_id")
     assert snapshot() == before
-    assert post(world.customer, ci_id=cmdb["compta"].pk).status_code == 201
-    assert post(world.colleague, ci_id=cmdb["atelier"].pk).status_code == 201
+    assert post(world.customer, ci_id=department_cis["compta"].pk).status_code == 201
+    assert post(world.colleague, ci_id=department_cis["atelier"].pk).status_code == 201
 
 
-def test_internal_mode_a_ci_goes_with_the_affected_colleague(world, cmdb, settings):
+def test_internal_mode_a_ci_goes_with_the_affected_colleague(world, department_cis, settings):
     settings.COMPTOIR_EXTERNAL_SUPPORT_MODE = False
-    response = post(world.customer, affected_id=world.colleague.pk, ci_id=cmdb["lyon"].pk)
+    response = post(world.customer, affected_id=world.colleague.pk, ci_id=department_cis["lyon"].pk)
     assert response.status_code == 201, response.content
-    assert response.json()["ci_id"] == cmdb["lyon"].pk
+    assert response.json()["ci_id"] == department_cis["lyon"].pk
 
 
 # --- a customer without site ------------------------------------------------------------------
 
 
-def test_external_mode_a_customer_without_site_files_nothing(world, cmdb, settings):
+def test_external_mode_a_customer_without_site_files_nothing(world, department_cis, settings):
     settings.COMPTOIR_EXTERNAL_SUPPORT_MODE = True
     nomad = make_user("nina", organisation=world.org_a)
     before = snapshot()
     response = post(nomad)
     assert response.status_code == 403 and response.json()["code"] == "no_site"
-    refused(post(nomad, ci_id=cmdb["nowhere"].pk), "ci_id")
+    refused(post(nomad, ci_id=department_cis["nowhere"].pk), "ci_id")
     assert snapshot() == before
 
 
@@ -243,7 +236,7 @@ def test_templates_are_empty_for_a_customer_without_site_in_external_mode(
     ],
 )
 def test_cis_lists_and_finds_only_my_sites(
-    world, cmdb, settings, external, who, by_department, seen
+    world, department_cis, settings, external, who, by_department, seen
 ):
     settings.COMPTOIR_EXTERNAL_SUPPORT_MODE = external
     settings.COMPTOIR_CI_BY_DEPARTMENT = by_department
@@ -253,7 +246,7 @@ def test_cis_lists_and_finds_only_my_sites(
     for term in ("PC", "PORTABLE", "BERLIN", "LILLE"):
         found = names(client.get("/api/v1/cis", {"q": term}))
         assert found == {n for n in seen if term in n}
-    for ci in cmdb.values():
+    for ci in department_cis.values():
         response = client.get(f"/api/v1/cis/{ci.pk}")
         assert response.status_code == (200 if ci.name in seen else 404)
         if ci.name not in seen:

@@ -20,7 +20,6 @@ import pytest
 from django.urls import reverse
 
 from comptoir.accounts.models import Department
-from comptoir.cmdb.models import ConfigurationItem
 from comptoir.conftest import category, make_user
 from comptoir.portal.forms import AFFECTED_REFUSAL, NO_SITE_MESSAGE
 from comptoir.tickets.models import Ticket
@@ -41,27 +40,6 @@ from .helpers import (
 
 MODES = pytest.mark.parametrize("external", [True, False], ids=["external", "internal"])
 PEOPLE_FIELDS = ("affected", "reporter", "requester", "user", "site", "organisation", "department")
-
-
-@pytest.fixture
-def cmdb(world):
-    """Two departments at Lyon (alice in Compta, albert in Atelier), a CI in each, one
-    without department, one at Lille, one in Berlin, one of Alpha without site."""
-    compta = Department.objects.create(site=world.a1, name="Compta")
-    atelier = Department.objects.create(site=world.a1, name="Atelier")
-    world.customer.department = compta
-    world.customer.save()
-    world.colleague.department = atelier
-    world.colleague.save()
-    make = ConfigurationItem.objects.create
-    return {
-        "compta": make(site=world.a1, department=compta, name="PC-COMPTA"),
-        "atelier": make(site=world.a1, department=atelier, name="PC-ATELIER"),
-        "lyon": make(site=world.a1, name="IMPRIMANTE-LYON"),
-        "lille": make(site=world.a2, name="PC-LILLE"),
-        "berlin": make(site=world.b1, name="PC-BERLIN"),
-        "nowhere": make(organisation=world.org_a, name="PORTABLE-SANS-SITE"),
-    }
 
 
 def options(page: str, name: str) -> set[str]:
@@ -97,7 +75,9 @@ def only(reporter) -> Ticket:
         ("outsider", {"PC-BERLIN"}),
     ],
 )
-def test_only_the_cis_of_my_site_are_offered(world, cmdb, settings, external, who, offered):
+def test_only_the_cis_of_my_site_are_offered(
+    world, department_cis, settings, external, who, offered
+):
     settings.COMPTOIR_EXTERNAL_SUPPORT_MODE = external
     page = text(client_for(getattr(world, who)).get(new_url("itil", "incident")))
     assert options(page, "ci") == offered
@@ -108,14 +88,16 @@ def test_only_the_cis_of_my_site_are_offered(world, cmdb, settings, external, wh
     ("who", "offered"),
     [("customer", {"PC-COMPTA"}), ("colleague", {"PC-ATELIER"}), ("other_site", set())],
 )
-def test_by_department_only_the_cis_of_my_department(world, cmdb, settings, external, who, offered):
+def test_by_department_only_the_cis_of_my_department(
+    world, department_cis, settings, external, who, offered
+):
     settings.COMPTOIR_EXTERNAL_SUPPORT_MODE = external
     settings.COMPTOIR_CI_BY_DEPARTMENT = True
     page = text(client_for(getattr(world, who)).get(new_url("itil", "incident")))
     assert options(page, "ci") == offered  # anna has no department: no CI at all
 
 
-def test_a_user_without_site_is_offered_no_ci(world, cmdb, settings):
+def test_a_user_without_site_is_offered_no_ci(world, department_cis, settings):
     settings.COMPTOIR_EXTERNAL_SUPPORT_MODE = False  # they may file; still no CI to name
     nomad = make_user("nina", organisation=world.org_a)
     page = text(client_for(nomad).get(new_url("itil", "incident")))
@@ -124,9 +106,9 @@ def test_a_user_without_site_is_offered_no_ci(world, cmdb, settings):
 
 @MODES
 @pytest.mark.parametrize("ci", ["lille", "berlin", "nowhere", "missing"])
-def test_a_forged_ci_of_another_site_is_refused(world, cmdb, settings, external, ci):
+def test_a_forged_ci_of_another_site_is_refused(world, department_cis, settings, external, ci):
     settings.COMPTOIR_EXTERNAL_SUPPORT_MODE = external
-    pk = cmdb[ci].pk if ci != "missing" else 10**9
+    pk = department_cis[ci].pk if ci != "missing" else 10**9
     before = snapshot()
     response = post_new(client_for(world.customer), ci=pk)
     assert response.status_code == 400
@@ -136,21 +118,21 @@ def test_a_forged_ci_of_another_site_is_refused(world, cmdb, settings, external,
 
 @MODES
 def test_by_department_a_forged_ci_of_another_department_is_refused(
-    world, cmdb, settings, external
+    world, department_cis, settings, external
 ):
     settings.COMPTOIR_EXTERNAL_SUPPORT_MODE = external
     settings.COMPTOIR_CI_BY_DEPARTMENT = True
     client = client_for(world.customer)
     before = snapshot()
     for ci in ("atelier", "lyon", "lille"):
-        response = post_new(client, ci=cmdb[ci].pk)
+        response = post_new(client, ci=department_cis[ci].pk)
         assert response.status_code == 400
         message = fr("Choose equipment of your own department.")
         assert response.context["form"].errors == {"ci": [message]}
         assert message in text(response)
     assert snapshot() == before
-    assert post_new(client, ci=cmdb["compta"].pk).status_code == 302
-    assert only(world.customer).ci == cmdb["compta"]
+    assert post_new(client, ci=department_cis["compta"].pk).status_code == 302
+    assert only(world.customer).ci == department_cis["compta"]
 
 
 # --- the new-request form: people and site ---------------------------------------------------
@@ -212,7 +194,9 @@ def test_internal_mode_refuses_a_forged_affected_person(world, settings, who):
     assert snapshot() == before
 
 
-def test_internal_mode_the_site_follows_the_colleague_not_a_forged_field(world, cmdb, settings):
+def test_internal_mode_the_site_follows_the_colleague_not_a_forged_field(
+    world, department_cis, settings
+):
     settings.COMPTOIR_EXTERNAL_SUPPORT_MODE = False
     post_new(client_for(world.customer), affected=world.colleague.pk, site=world.b1.pk)
     t = only(world.customer)
@@ -259,13 +243,13 @@ FORGED = {
 }
 
 
-def _forged(world, cmdb, prefix: str = "") -> dict[str, str]:
+def _forged(world, department_cis, prefix: str = "") -> dict[str, str]:
     ids = {
         "colleague": world.colleague.pk,
         "outsider": world.outsider.pk,
         "b1": world.b1.pk,
         "org_b": world.org_b.pk,
-        "berlin": cmdb["berlin"].pk,
+        "berlin": department_cis["berlin"].pk,
     }
     out = {}
     for name, value in FORGED.items():
@@ -276,7 +260,7 @@ def _forged(world, cmdb, prefix: str = "") -> dict[str, str]:
 
 
 @MODES
-def test_the_ticket_page_offers_no_person_site_or_ci(world, cmdb, settings, external):
+def test_the_ticket_page_offers_no_person_site_or_ci(world, department_cis, settings, external):
     settings.COMPTOIR_EXTERNAL_SUPPORT_MODE = external
     t = solved_itil(world)
     page = text(client_for(world.customer).get(ticket_url(t)))
@@ -285,15 +269,17 @@ def test_the_ticket_page_offers_no_person_site_or_ci(world, cmdb, settings, exte
 
 
 @MODES
-def test_forged_fields_on_comment_and_mute_change_no_one(world, cmdb, settings, external):
+def test_forged_fields_on_comment_and_mute_change_no_one(world, department_cis, settings, external):
     settings.COMPTOIR_EXTERNAL_SUPPORT_MODE = external
     t = file_ticket(world.customer, "spt")
     before = _people_site_ci(t)
     client = client_for(world.customer)
-    data = {"comment-comment": "Toujours en panne.", **_forged(world, cmdb, "comment")}
+    data = {"comment-comment": "Toujours en panne.", **_forged(world, department_cis, "comment")}
     assert client.post(ticket_url(t, "comment"), data).status_code == 302
     assert (
-        client.post(ticket_url(t, "mute"), {"muted": "1", **_forged(world, cmdb)}).status_code
+        client.post(
+            ticket_url(t, "mute"), {"muted": "1", **_forged(world, department_cis)}
+        ).status_code
         == 302
     )
     assert _people_site_ci(t) == before
@@ -301,36 +287,36 @@ def test_forged_fields_on_comment_and_mute_change_no_one(world, cmdb, settings, 
 
 
 @MODES
-def test_forged_fields_on_confirm_change_no_one(world, cmdb, settings, external):
+def test_forged_fields_on_confirm_change_no_one(world, department_cis, settings, external):
     settings.COMPTOIR_EXTERNAL_SUPPORT_MODE = external
     t = resolved_spt(world)
     before = _people_site_ci(t)
-    data = {"confirm-accepted": "yes", **_forged(world, cmdb, "confirm")}
+    data = {"confirm-accepted": "yes", **_forged(world, department_cis, "confirm")}
     assert client_for(world.customer).post(ticket_url(t, "confirm"), data).status_code == 302
     assert _people_site_ci(t) == before
     assert reload(t).confirmation == "confirmed"
 
 
 @MODES
-def test_forged_fields_on_assess_change_no_one(world, cmdb, settings, external):
+def test_forged_fields_on_assess_change_no_one(world, department_cis, settings, external):
     settings.COMPTOIR_EXTERNAL_SUPPORT_MODE = external
     t = solved_itil(world)
     before = _people_site_ci(t)
-    data = {"assess-satisfaction": "5", **_forged(world, cmdb, "assess")}
+    data = {"assess-satisfaction": "5", **_forged(world, department_cis, "assess")}
     assert client_for(world.customer).post(ticket_url(t, "assess"), data).status_code == 302
     assert _people_site_ci(t) == before
     assert t.assessments.get().user == world.customer
 
 
 @MODES
-def test_forged_fields_on_a_move_change_no_one(world, cmdb, settings, external):
+def test_forged_fields_on_a_move_change_no_one(world, department_cis, settings, external):
     settings.COMPTOIR_EXTERNAL_SUPPORT_MODE = external
     t = quoted_n123(world)
     before = _people_site_ci(t)
     client = client_for(world.customer)
     page = text(client.get(ticket_url(t)))
     code = re.search(r'action="[^"]*/move/([\w-]+)/#', page)[1]
-    data = {f"move-{code}-comment": "D'accord.", **_forged(world, cmdb, f"move-{code}")}
+    data = {f"move-{code}-comment": "D'accord.", **_forged(world, department_cis, f"move-{code}")}
     status_before = reload(t).status_id
     assert client.post(ticket_url(t, "move", code=code), data).status_code == 302
     assert reload(t).status_id != status_before
