@@ -94,6 +94,8 @@ INSTALLED_APPS = [
     "comptoir.sla",
     "comptoir.cmdb",
     "comptoir.tickets",
+    "comptoir.billing",
+    "comptoir.reports",
     "comptoir.notifications",
     "comptoir.web",
     "comptoir.console",

@@ -133,6 +133,9 @@ api.add_router("/tickets", tickets.router)
 api.add_router("", "comptoir.api.config.router")  # /desks /services /categories /types /priorities
 api.add_router("", "comptoir.api.people.router")  # /organisations /sites /people /cis
 api.add_router("", "comptoir.api.cmdb.router")  # /contracts /cis/{id}/contracts
+api.add_router("", "comptoir.api.billing_time.router")  # /tickets/{key}/time /time-entries
+api.add_router("", "comptoir.api.billing_quotes.router")  # /tickets/{key}/quotes
+api.add_router("", "comptoir.api.billing_statements.router")  # /statements
 
 
 def _problem_405(view: Any) -> Any:

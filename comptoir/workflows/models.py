@@ -125,6 +125,15 @@ class Actor(models.TextChoices):
     SYSTEM = "system", _("Scheduler")
 
 
+class QuoteEffect(models.TextChoices):
+    """What a transition does to the ticket's quotes (WF-6)."""
+
+    NONE = "", _("None")
+    SUBMIT = "submit", _("Submits a quote to the customer")
+    ACCEPT = "accept", _("Accepts the quote awaiting the customer")
+    REFUSE = "refuse", _("Refuses the quote awaiting the customer")
+
+
 class Requirement(models.TextChoices):
     REASON = "reason", _("Reason")
     WAITING_REASON = "waiting_reason", _("Waiting reason")
@@ -157,6 +166,13 @@ class Transition(BilingualName):
     )
     is_reopening = models.BooleanField(
         default=False, help_text=_("Subject to the desk's reopening policy (WF-3).")
+    )
+    quote_effect = models.CharField(
+        _("effect on quotes"),
+        max_length=10,
+        choices=QuoteEffect.choices,
+        default=QuoteEffect.NONE,
+        blank=True,
     )
     order = models.PositiveSmallIntegerField(default=0)
 

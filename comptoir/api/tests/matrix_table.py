@@ -263,3 +263,15 @@ LIST_ROWS: dict[str, dict[str, set[str]]] = {
 }
 # A token limited to the ENT desk reaches only these rows (of those its person sees).
 DESK_LIMITED_ROWS = {"tickets": {"bob"}, "desks": {"ent"}}
+
+# The billing operations keep their entries in their own modules (time, quotes,
+# statements); they are part of the one table all the same.
+from comptoir.api.tests import (  # noqa: E402
+    matrix_billing_quotes,
+    matrix_billing_statements,
+    matrix_billing_time,
+)
+
+for _part in (matrix_billing_time, matrix_billing_quotes, matrix_billing_statements):
+    TABLE.update(_part.TABLE)
+    LIST_ROWS.update(_part.LIST_ROWS)

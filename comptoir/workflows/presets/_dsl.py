@@ -55,6 +55,7 @@ def move(
     asks_confirmation: bool = False,
     needs_confirmation: bool = False,
     reopening: bool = False,
+    quote_effect: str = "",
 ) -> dict[str, Any]:
     return {
         "code": code,
@@ -67,6 +68,7 @@ def move(
         "asks_confirmation": asks_confirmation,
         "needs_confirmation": needs_confirmation,
         "is_reopening": reopening,
+        "quote_effect": quote_effect,
     }
 
 

@@ -158,6 +158,7 @@ def _transitions(with_quote: bool) -> list[dict]:
                 "en_cours",
                 "attente_chiffrage",
                 requires=["quote_amount"],
+                quote_effect="submit",
             ),
             move(
                 "accept_quote",
@@ -166,6 +167,7 @@ def _transitions(with_quote: bool) -> list[dict]:
                 "attente_chiffrage",
                 "en_realisation",
                 actors=REQUESTER,
+                quote_effect="accept",
             ),
             move(
                 "refuse_quote",
@@ -175,6 +177,7 @@ def _transitions(with_quote: bool) -> list[dict]:
                 "en_cours",
                 actors=REQUESTER,
                 requires=["comment"],
+                quote_effect="refuse",
             ),
         ]
     return out

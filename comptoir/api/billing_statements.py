@@ -1,0 +1,5 @@
+"""Billing in the API: statements."""
+
+from ninja import Router
+
+router = Router(tags=["billing"])

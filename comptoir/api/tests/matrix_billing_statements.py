@@ -1,0 +1,8 @@
+"""The role matrix's entries for the billing operations: statements (merged into matrix_table)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+TABLE: dict[tuple[str, str], Any] = {}
+LIST_ROWS: dict[str, dict[str, set[str]]] = {}

@@ -1,0 +1,5 @@
+"""Console pages of billing: quotes."""
+
+from django.urls import path  # noqa: F401
+
+urlpatterns: list = []
