@@ -19,6 +19,7 @@ from django.test import Client
 from comptoir.accounts.models import User
 from comptoir.api.actions import token_create
 from comptoir.api.tests.matrix_table import CUSTOMERS, PREFIX, Entry, Target
+from comptoir.billing.models import Statement
 from comptoir.catalog.models import Category, TicketType
 from comptoir.cmdb.models import ConfigurationItem, Contract
 from comptoir.conftest import category, make_user
@@ -144,6 +145,15 @@ class Scene:
         }
         for name, contract in self.contracts.items():
             contract.cis.add(self.cis[name])
+        self.statements = {  # issued January statements, one per customer organisation
+            name: Statement.objects.create(
+                organisation=org,
+                month=dt.date(2026, 1, 1),
+                number=f"2026-01-{org.code.upper()}",
+                issued_by=world.admin,
+            )
+            for name, org in (("alpha", world.org_a), ("beta", world.org_b))
+        }
 
     def client(self, role: str, **token_options: Any) -> Caller:
         """The role's caller: no token for the anonymous, else a token made for the role
@@ -220,6 +230,7 @@ class Scene:
                     "person_id": w.customer.pk,
                     "ci_id": self.cis["lyon"].pk,
                     "contract_id": self.contracts["lyon"].pk,
+                    "statement_id": self.statements["alpha"].pk,
                 },
                 category=category("spt", "erp").pk,
                 affected=None if role in CUSTOMERS else w.customer.pk,
@@ -308,8 +319,9 @@ class Scene:
                     "person_id": w.outsider.pk,
                     "ci_id": self.cis["berlin"].pk,
                     "contract_id": self.contracts["berlin"].pk,
+                    "statement_id": self.statements["beta"].pk,
                 },
-                secrets=("Beta", "Berlin", "Brenner", "bob@example.test", "SN-BERLIN"),
+                secrets=("Beta", "Berlin", "Brenner", "bob@example.test", "SN-BERLIN", "BETA"),
             )
         return None  # the provider's staff serve every tenant
 
@@ -334,6 +346,9 @@ class Scene:
         if kind == "contracts":
             k = self.contracts[name]
             return k.pk, k.reference, (k.reference, k.name)
+        if kind == "statements":
+            st = self.statements[name]
+            return st.pk, "", (st.number,)
         desk = w.desks[name]
         return desk.slug, "", (desk.name_fr,)
 
