@@ -4,7 +4,8 @@ fresh ticket and its new ETag."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from django.http import FileResponse, HttpRequest, HttpResponse
@@ -47,6 +48,13 @@ class TransitionIn(Schema):
     solution: str | None = Field(None, max_length=100_000)
     comment: str | None = Field(None, max_length=100_000)
     quote_amount: str | None = Field(None, max_length=30)
+    quote_effort_hours: Decimal | str | None = Field(
+        None, max_length=30, description="a quote's estimated effort in hours, e.g. 7.5"
+    )
+    quote_valid_until: date | None = Field(
+        None, description="the last day the quote may be accepted (default: 30 days on)"
+    )
+    quote_description: str | None = Field(None, max_length=10_000)
 
 
 class TakeIn(Schema):

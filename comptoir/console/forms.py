@@ -15,7 +15,8 @@ from comptoir.catalog.models import Category, Priority, SupportLevel
 from comptoir.notifications.models import ReportScope, Watch, WatchLevel
 from comptoir.tickets import actions
 from comptoir.tickets.models import LinkKind
-from comptoir.workflows.models import Requirement, Transition, WaitingReason
+from comptoir.workflows.engine import QUOTE_DETAILS
+from comptoir.workflows.models import QuoteEffect, Requirement, Transition, WaitingReason
 
 TEXTAREA = {"rows": 3}
 
@@ -72,14 +73,28 @@ class AttachForm(forms.Form):
     internal = forms.BooleanField(label=_("Internal: staff only"), required=False)
 
 
+OPTIONAL_LABELS = {
+    Requirement.COMMENT: _("Comment (optional, public)"),
+    Requirement.QUOTE_EFFORT_HOURS: _("Estimated effort in hours (optional)"),
+    Requirement.QUOTE_VALID_UNTIL: _("Quote valid until (optional; 30 days by default)"),
+    Requirement.QUOTE_DESCRIPTION: _("What the quote covers (optional, shown to the customer)"),
+}
+
+
 def add_requirement_fields(
     form: forms.Form, transition: Transition, reasons: Sequence[WaitingReason]
 ) -> None:
-    """The inputs a move needs (WF-2), plus an optional public comment."""
+    """The inputs a move needs (WF-2), plus an optional public comment, and a quote's
+    optional details on a move that submits one (WF-6)."""
     requires = set(transition.requires)
-    for name in Requirement.values:
+    optional = {Requirement.COMMENT}
+    if transition.quote_effect == QuoteEffect.SUBMIT:
+        optional |= set(QUOTE_DETAILS)
+    # The comment last: after the quote's amount and details on a submission.
+    names = [n for n in Requirement.values if n != Requirement.COMMENT] + [Requirement.COMMENT]
+    for name in names:
         needed = name in requires
-        if not needed and name != Requirement.COMMENT:
+        if not needed and name not in optional:
             continue
         label = Requirement(name).label
         if name == Requirement.WAITING_REASON:
@@ -91,13 +106,15 @@ def add_requirement_fields(
                 required=False,
                 widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
             )
-        elif name == Requirement.QUOTE_AMOUNT:
+        elif name in (Requirement.QUOTE_AMOUNT, Requirement.QUOTE_EFFORT_HOURS):
             field = forms.CharField(
                 required=False, widget=forms.TextInput(attrs={"inputmode": "decimal"})
             )
+        elif name == Requirement.QUOTE_VALID_UNTIL:
+            field = forms.CharField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
         else:
             field = forms.CharField(required=False, widget=forms.Textarea(attrs=TEXTAREA))
-        field.label = label if needed else _("Comment (optional, public)")
+        field.label = label if needed else OPTIONAL_LABELS[name]
         field.needed = needed  # type: ignore[attr-defined]
         form.fields[name] = field
 

@@ -8,17 +8,18 @@ the buttons that would succeed.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
+from django.utils import formats, timezone
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from comptoir.core.errors import InvalidInput, PermissionDenied, WorkflowError
 from comptoir.workflows.models import (
     Actor,
+    QuoteEffect,
     Requirement,
     Status,
     Transition,
@@ -82,18 +83,32 @@ def release_transition(status: Status, workflow: Workflow) -> Transition | None:
     return moves[0] if moves else None
 
 
+# A quote's optional details (WF-6): they mean something only to a move that submits a
+# quote, so any other move ignores them rather than carrying them into its history.
+QUOTE_DETAILS = (
+    Requirement.QUOTE_EFFORT_HOURS,
+    Requirement.QUOTE_VALID_UNTIL,
+    Requirement.QUOTE_DESCRIPTION,
+)
+MAX_EFFORT_HOURS = Decimal(10_000)
+MAX_QUOTE_DESCRIPTION = 10_000
+
+
 def clean_data(transition: Transition, data: dict[str, Any], desk_id: int) -> dict[str, Any]:
     """Check and convert the data a transition requires (WF-2); refuse with the field named.
 
     Optional data the transition does not require is still accepted (a comment with any
-    move, say) and cleaned the same way.
+    move, say) and cleaned the same way; a quote's details only on a move submitting one.
     """
     data = dict(data or {})
     cleaned: dict[str, Any] = {}
     required = set(transition.requires)
     labels = dict(Requirement.choices)
+    submits = transition.quote_effect == QuoteEffect.SUBMIT
 
     for name in Requirement.values:
+        if name in QUOTE_DETAILS and not submits and name not in required:
+            continue
         value = data.get(name)
         if isinstance(value, str):
             value = value.strip()  # an empty textarea is "not given", not a blank value
@@ -145,7 +160,57 @@ def _convert(name: str, value: Any, desk_id: int) -> Any:
         if amount <= 0:
             raise InvalidInput(_("The quote amount must be positive."), field=name)
         return amount
+    if name == Requirement.QUOTE_EFFORT_HOURS:
+        return _effort_hours(value, name)
+    if name == Requirement.QUOTE_VALID_UNTIL:
+        return _valid_until(value, name)
+    if name == Requirement.QUOTE_DESCRIPTION:
+        text = str(value)
+        if len(text) > MAX_QUOTE_DESCRIPTION:
+            raise InvalidInput(
+                _("The quote description is too long (at most %(n)s characters).")
+                % {"n": formats.number_format(MAX_QUOTE_DESCRIPTION, force_grouping=True)},
+                field=name,
+            )
+        return text
     return str(value)
+
+
+def _effort_hours(value: Any, name: str) -> Decimal:
+    """Hours as people type them ("8", "7,5", "7.5"), to the minute, up to 10,000."""
+    try:
+        hours = Decimal(str(value).strip().replace(",", "."))
+    except InvalidOperation:
+        hours = None
+    if hours is None or not hours.is_finite():
+        raise InvalidInput(
+            _("The estimated effort must be a number of hours, e.g. 8 or 7.5."), field=name
+        )
+    if hours > MAX_EFFORT_HOURS:
+        raise InvalidInput(
+            _("The estimated effort cannot exceed %(max)s hours.")
+            % {"max": formats.number_format(MAX_EFFORT_HOURS, force_grouping=True)},
+            field=name,
+        )
+    hours = hours.quantize(Decimal("0.01"))  # a hundredth of an hour still makes a minute
+    if hours <= 0:
+        raise InvalidInput(_("The estimated effort must be more than zero."), field=name)
+    return hours
+
+
+def _valid_until(value: Any, name: str) -> date:
+    """A date from today on (in the provider's time zone): a quote cannot start expired."""
+    if isinstance(value, datetime):
+        value = timezone.localdate(value) if timezone.is_aware(value) else value.date()
+    try:
+        day = value if isinstance(value, date) else parse_date(str(value).strip())
+    except ValueError:  # well-formed but impossible, e.g. 30 February
+        day = None
+    if day is None:
+        raise InvalidInput(_("The validity date must be a date, e.g. 2026-12-31."), field=name)
+    if day < timezone.localdate():
+        raise InvalidInput(_("The validity date cannot be in the past."), field=name)
+    return day
 
 
 __all__ = [

@@ -141,6 +141,10 @@ class Requirement(models.TextChoices):
     SOLUTION = "solution", _("Solution")
     COMMENT = "comment", _("Comment")
     QUOTE_AMOUNT = "quote_amount", _("Quote amount")
+    # Optional details of a submitted quote (WF-6): read only by a move that submits one.
+    QUOTE_EFFORT_HOURS = "quote_effort_hours", _("Estimated effort (hours)")
+    QUOTE_VALID_UNTIL = "quote_valid_until", _("Quote valid until")
+    QUOTE_DESCRIPTION = "quote_description", _("Quote description")
 
 
 class Transition(BilingualName):

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from comptoir.accounts.models import User
+from comptoir.billing import quotes
 from comptoir.catalog.models import ReopenPolicy, TicketType
 from comptoir.core.errors import InvalidInput, PermissionDenied, WorkflowError
 from comptoir.notifications import rules
@@ -79,6 +80,9 @@ def apply_transition(
             code="needs_confirmation",
         )
     cleaned = engine.clean_data(transition, data, ticket.desk_id)
+    if transition.quote_effect:
+        # WF-6: submit, accept or refuse the quote, or refuse the move, before it is written.
+        quotes.on_transition(ticket=ticket, transition=transition, cleaned=cleaned, actor=actor)
     old: Status = ticket.status
     new: Status = transition.to_status
     now = timezone.now()
