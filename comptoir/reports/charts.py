@@ -1,0 +1,89 @@
+"""Charts drawn on the server as inline SVG with pygal (docs/decisions/0013-charts.md).
+
+The SVG carries no script and fetches nothing: pygal's tooltip script is turned off
+(`js=[]`), and an XML filter removes the configuration script pygal always writes and its
+comments (which name its web site). Each chart has a <title> and an aria-label, and is
+always shown with its data table, which is what a screen reader or a printout reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pygal
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from pygal.style import Style
+
+STYLE = Style(
+    background="transparent",
+    plot_background="transparent",
+    font_family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
+    colors=("#1d6fb8", "#2e9e5b", "#d9822b", "#8e44ad", "#c0392b", "#16a085", "#7f8c8d"),
+    label_font_size=12,
+    major_label_font_size=12,
+    legend_font_size=13,
+    title_font_size=15,
+    value_font_size=11,
+)
+KINDS = {
+    "bar": pygal.Bar,
+    "hbar": pygal.HorizontalBar,
+    "line": pygal.Line,
+    "stacked": pygal.StackedBar,
+}
+
+
+def _strip(root):
+    """Drop every <script> and comment: the page must run no code and name no host."""
+    for parent in list(root.iter()):
+        for child in list(parent):
+            tag = child.tag if isinstance(child.tag, str) else ""
+            if tag.endswith("script") or not isinstance(child.tag, str):
+                parent.remove(child)
+    return root
+
+
+def render(
+    *,
+    kind: str,
+    title: str,
+    labels: Sequence[str],
+    series: Sequence[tuple[str, Sequence[Any]]],
+    unit: str = "",
+) -> SafeString:
+    """One chart as an inline <svg>; `series` are (name, values) with None for a gap."""
+    many = len(labels) > 16
+    chart = KINDS[kind](
+        js=[],
+        disable_xml_declaration=True,
+        style=STYLE,
+        title=title,
+        width=820,
+        height=360 if kind != "hbar" else max(220, 60 + 28 * len(labels)),
+        show_legend=len(series) > 1,
+        legend_at_bottom=True,
+        x_label_rotation=40 if many else 0,
+        show_minor_x_labels=not many,
+        x_labels_major_count=12 if many else None,
+        truncate_label=32,
+        print_values=not many and kind in ("bar", "hbar", "stacked"),
+        no_data_text=_("No data for this period"),
+        value_formatter=(lambda v: f"{v:g} {unit}".strip()),
+        allow_interruptions=True,
+        margin_bottom=10,
+    )
+    chart.add_xml_filter(_strip)
+    chart.x_labels = list(labels)
+    for name, values in series:
+        chart.add(name, list(values))
+    svg = chart.render(is_unicode=True)
+    svg = svg.replace("<svg ", f'<svg role="img" aria-label="{_attr(title)}" ', 1)
+    return mark_safe(svg)  # noqa: S308 - pygal escapes every label it writes
+
+
+def _attr(text: str) -> str:
+    return (
+        text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
+    )
