@@ -4,7 +4,8 @@ indiqué s'il s'agit d'un contrat vendu ou acheté").
 Rendering only: the caller reads the CI, its people and its contracts through the selectors
 (so the sheet never shows more than the reader may see) and hands them here. fpdf2 is pure
 Python and the DejaVu Sans font ships in `fonts/`, so printing needs nothing from the
-system (docs/decisions/0012-pdf.md). Each contract states "Sold" or "Bought" in words and
+system (docs/decisions/0012-pdf.md); the page, the font and the tables are those of every
+printed document (`core/pdf.py`). Each contract states "Sold" or "Bought" in words and
 names its party — the customer's site for a sold one, the supplier for a bought one —
 because the paper copy travels without the screen's colours or the legend around them.
 """
@@ -13,19 +14,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from pathlib import Path
 
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
-from fpdf import FPDF, FontFace
 
 from comptoir.accounts.models import User
 from comptoir.cmdb.models import ConfigurationItem, Contract, ContractCategory
-
-FONT_DIR = Path(__file__).resolve().parent / "fonts"
-FONT = "DejaVu"
-MARGIN = 15
-GREY = (235, 235, 235)
+from comptoir.core.pdf import FONT, Document
 
 
 def category_label(contract: Contract) -> str:
@@ -48,46 +43,6 @@ def _date(day: dt.date | None) -> str:
     return formats.date_format(day, "SHORT_DATE_FORMAT") if day else "—"
 
 
-class _Sheet(FPDF):
-    def __init__(self, *, footer_text: str) -> None:
-        super().__init__(orientation="portrait", unit="mm", format="A4")
-        self.footer_text = footer_text
-        self.add_font(FONT, "", str(FONT_DIR / "DejaVuSans.ttf"))
-        self.add_font(FONT, "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
-        self.set_margins(MARGIN, MARGIN, MARGIN)
-        self.set_auto_page_break(auto=True, margin=MARGIN + 5)
-
-    def footer(self) -> None:
-        self.set_y(-MARGIN)
-        self.set_font(FONT, "", 8)
-        self.set_text_color(90)
-        page = _("Page %(page)s of %(pages)s") % {"page": self.page_no(), "pages": "{nb}"}
-        self.cell(0, 5, f"{self.footer_text} — {page}", align="C")
-
-    def heading(self, text: str) -> None:
-        self.ln(4)
-        self.set_font(FONT, "B", 12)
-        self.cell(0, 8, text, new_x="LMARGIN", new_y="NEXT")
-        self.set_font(FONT, "", 9)
-
-    def rows(self, widths: Sequence[float], head: Sequence[str] | None, rows) -> None:
-        self.set_font(FONT, "", 9)
-        with self.table(
-            col_widths=widths,
-            width=sum(widths),
-            align="LEFT",
-            text_align="LEFT",
-            first_row_as_headings=head is not None,
-            headings_style=FontFace(emphasis="BOLD", fill_color=GREY),
-            line_height=5,
-            padding=1,
-        ) as table:
-            for values in [head] if head is not None else []:
-                table.row(values)
-            for values in rows:
-                table.row([str(v) for v in values])
-
-
 def ci_sheet_pdf(
     *,
     ci: ConfigurationItem,
@@ -104,7 +59,7 @@ def ci_sheet_pdf(
             "provider": provider,
             "date": formats.date_format(printed_on, "DATE_FORMAT"),
         }
-        pdf = _Sheet(footer_text=printed)
+        pdf = Document(footer_text=printed)
         pdf.set_lang(language)
         pdf.set_title(_("Configuration item sheet: %(name)s") % {"name": ci.name})
         pdf.set_author(provider)
@@ -117,7 +72,7 @@ def ci_sheet_pdf(
         return bytes(pdf.output())
 
 
-def _title(pdf: _Sheet, ci: ConfigurationItem, provider: str) -> None:
+def _title(pdf: Document, ci: ConfigurationItem, provider: str) -> None:
     pdf.set_font(FONT, "B", 9)
     pdf.set_text_color(90)
     pdf.cell(0, 5, provider, new_x="LMARGIN", new_y="NEXT")
@@ -128,7 +83,7 @@ def _title(pdf: _Sheet, ci: ConfigurationItem, provider: str) -> None:
     pdf.multi_cell(0, 9, ci.name, new_x="LMARGIN", new_y="NEXT")
 
 
-def _properties(pdf: _Sheet, ci: ConfigurationItem) -> None:
+def _properties(pdf: Document, ci: ConfigurationItem) -> None:
     pdf.heading(_("Properties"))
     site = f"{ci.site.name} ({ci.site.code})" if ci.site_id else _("without site")
     values = [
@@ -144,7 +99,7 @@ def _properties(pdf: _Sheet, ci: ConfigurationItem) -> None:
     pdf.rows((45, 135), None, values)
 
 
-def _users(pdf: _Sheet, users: Sequence[User]) -> None:
+def _users(pdf: Document, users: Sequence[User]) -> None:
     pdf.heading(_("People using it"))
     if not users:
         pdf.cell(0, 6, _("Nobody."), new_x="LMARGIN", new_y="NEXT")
@@ -154,7 +109,7 @@ def _users(pdf: _Sheet, users: Sequence[User]) -> None:
 
 
 def _contracts(
-    pdf: _Sheet, contracts: Sequence[Contract], provider: str, printed_on: dt.date
+    pdf: Document, contracts: Sequence[Contract], provider: str, printed_on: dt.date
 ) -> None:
     pdf.heading(_("Contracts"))
     if not contracts:
