@@ -22,9 +22,11 @@ from typing import Any
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.tasks import Task
 
+from comptoir.billing import tasks as billing_tasks
 from comptoir.jobs import tasks, upkeep
 from comptoir.jobs.models import ScheduledRun
 from comptoir.mailin import tasks as mailin_tasks
@@ -120,6 +122,15 @@ JOBS: list[Periodic] = [
         task=upkeep.requeue_lost,
         trigger=every(1),
         catch_up=timedelta(minutes=1),
+    ),
+    # BIL-1: every day just after local midnight, the month's time task of every open,
+    # held ticket (billing/tasks.py); its slot says which month, however late it runs.
+    Periodic(
+        name="open_month_tasks",
+        task=billing_tasks.open_month_tasks,
+        trigger=CronTrigger(hour=0, minute=5, timezone=settings.TIME_ZONE),
+        catch_up=timedelta(days=1),
+        pass_slot=True,
     ),
     # Once a day, whenever a scheduler is up that day (a catch-up of a whole day).
     Periodic(

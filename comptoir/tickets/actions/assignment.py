@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from comptoir.accounts.models import User
+from comptoir.billing import actions as billing
 from comptoir.catalog.models import Category, ServiceMember, SupportLevel
 from comptoir.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from comptoir.notifications import rules
@@ -67,6 +68,7 @@ def ticket_take(
             raise Conflict(_("This ticket is closed."), code="closed")
         ticket.assignee = actor
         _base.save(ticket, "assignee_id")
+        billing.time_task_open(ticket=ticket)  # BIL-1: the month's time task
         ev = _base.event(
             ticket=ticket, actor=actor, kind="taken", data={"assignee": _base.label(actor)}
         )
@@ -107,6 +109,7 @@ def ticket_assign(*, actor: User, ticket: Ticket, assignee: User) -> Ticket:
             return ticket
         ticket.assignee = assignee
         _base.save(ticket, "assignee_id")
+        billing.time_task_open(ticket=ticket)  # BIL-1: the month's time task
         ev = _base.event(
             ticket=ticket,
             actor=actor,
