@@ -10,6 +10,8 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from comptoir.billing.time_events import KINDS as TIME_KINDS
+from comptoir.billing.time_events import time_event_sentence
 from comptoir.core.i18n import tr
 from comptoir.sla.models import AlertTarget
 from comptoir.tickets.models import Event, Ticket
@@ -91,6 +93,8 @@ def event_sentence(event: Event) -> str:
             "target": _sla_target(d.get("target")),
             "due": _moment(d.get("due")),
         }
+    if kind in TIME_KINDS:
+        return time_event_sentence(kind, d, event.actor_id)
     if kind == "sla_breached":
         return _("recorded an SLA breach: the %(target)s was due %(due)s") % {
             "target": _sla_target(d.get("target")),
