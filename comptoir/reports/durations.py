@@ -97,11 +97,15 @@ def resolved(scope: Scope, filters: Filters) -> QuerySet:
 def _stat(qs: QuerySet) -> Stat:
     agg = qs.aggregate(n=Count("id"), avg=Avg("took", output_field=DurationField()))
     n = agg["n"] or 0
+    # Run even when n is 0 (it then reads nothing), so a page's query count never
+    # depends on the data.
+    middle = list(
+        qs.order_by("took", "id").values_list("took", flat=True)[
+            max(0, (n - 1) // 2) : max(1, n // 2 + 1)
+        ]
+    )
     if not n:
         return Stat(0, None, None)
-    middle = list(
-        qs.order_by("took", "id").values_list("took", flat=True)[(n - 1) // 2 : n // 2 + 1]
-    )
     values = [_seconds(v) for v in middle]
     median = sum(values, dt.timedelta()) / len(values) if values else None
     return Stat(n, _seconds(agg["avg"]), median)

@@ -17,7 +17,12 @@ from .factory import Factory
 
 @pytest.fixture
 def login() -> Callable[[User], Client]:
-    def make(user: User) -> Client:
+    def make(user: User, language: str = "en") -> Client:
+        """The pages in `language` (the person's own choice), English by default so the
+        assertions read the messages as written in the code."""
+        if user.language != language:
+            user.language = language
+            user.save(update_fields=["language"])
         client = Client()
         client.force_login(user)
         return client
