@@ -9,7 +9,7 @@ strings, so no float ever touches money).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -197,6 +197,12 @@ class StatementDoc:
     rules: list[dict[str, Any]]
     statement: Statement | None = None
     issued_by_name: str = ""
+    source: Callable[[], Iterator[Line]] | None = None  # the lines, read as they go
+
+    def iter_lines(self) -> Iterator[Line]:
+        """The lines one by one: an issued statement's are read from the database in
+        chunks, so an export holds one chunk, not the whole statement."""
+        return self.source() if self.source is not None else iter(self.lines)
 
     @property
     def issued(self) -> bool:

@@ -143,6 +143,7 @@ def issued_doc(statement: Statement, *, with_lines: bool = True) -> StatementDoc
         rules=list(statement.rules or []),
         statement=statement,
         issued_by_name=(issuer.get_full_name() or issuer.username) if issuer else "",
+        source=None if with_lines else (lambda: issued_lines(statement)),
     )
 
 
@@ -160,8 +161,11 @@ def draft_doc(organisation: Organisation, month: dt.date) -> StatementDoc:
     )
 
 
-def statement_doc(*, actor: User, organisation: Organisation, month: dt.date) -> StatementDoc:
-    """A customer's month in the console: its issued statement, else its live draft."""
+def statement_doc(
+    *, actor: User, organisation: Organisation, month: dt.date, with_lines: bool = True
+) -> StatementDoc:
+    """A customer's month in the console: its issued statement, else its live draft
+    (an issued one's lines read as they go without `with_lines`, for the exports)."""
     if not may_read_drafts(actor) or organisation.is_provider:
         raise NotFound()
     month = month_of(month)
@@ -170,7 +174,9 @@ def statement_doc(*, actor: User, organisation: Organisation, month: dt.date) ->
         .filter(organisation=organisation, month=month)
         .first()
     )
-    return issued_doc(issued) if issued else draft_doc(organisation, month)
+    if issued is not None:
+        return issued_doc(issued, with_lines=with_lines)
+    return draft_doc(organisation, month)
 
 
 # --- the overview ------------------------------------------------------------------------
