@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from comptoir.accounts.models import User
 from comptoir.console import selectors as queues
-from comptoir.reports.selectors import CountRow, pick
+from comptoir.reports.selectors import CountRow, desk_tag, pick
 from comptoir.tickets.models import Event, Guest, Ticket
 from comptoir.tickets.selectors import visible_tickets
 from comptoir.workflows.models import State
@@ -51,13 +51,13 @@ def held_by_status(actor: User) -> list[CountRow]:
             "status__name_en",
             "status__order",
             "desk__key_prefix",
+            "desk__slug",
         )
         .annotate(n=Count("id"))
-        .order_by("desk__key_prefix", "status__order", "status_id")
+        .order_by("desk__slug", "status__order", "status_id")
     )
     return [
-        CountRow(r["status_id"], f"{r['desk__key_prefix']} {pick(r, 'status__name')}", r["n"])
-        for r in rows
+        CountRow(r["status_id"], f"{desk_tag(r)} · {pick(r, 'status__name')}", r["n"]) for r in rows
     ]
 
 

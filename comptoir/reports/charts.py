@@ -55,6 +55,10 @@ def render(
 ) -> SafeString:
     """One chart as an inline <svg>; `series` are (name, values) with None for a gap."""
     many = len(labels) > 16
+    crowded = sum(min(len(label), 32) for label in labels) * 8 > 640
+    if kind == "hbar":  # pygal draws the first bar at the bottom: keep the table's order
+        labels = list(reversed(labels))
+        series = [(name, list(reversed(values))) for name, values in series]
     chart = KINDS[kind](
         js=[],
         disable_xml_declaration=True,
@@ -64,11 +68,12 @@ def render(
         height=360 if kind != "hbar" else max(220, 60 + 28 * len(labels)),
         show_legend=len(series) > 1,
         legend_at_bottom=True,
-        x_label_rotation=40 if many else 0,
+        x_label_rotation=40 if crowded and kind != "hbar" else 0,
         show_minor_x_labels=not many,
         x_labels_major_count=12 if many else None,
         truncate_label=32,
         print_values=not many and kind in ("bar", "hbar", "stacked"),
+        print_zeroes=False,
         no_data_text=_("No data for this period"),
         value_formatter=(lambda v: f"{v:g} {unit}".strip()),
         allow_interruptions=True,

@@ -35,6 +35,13 @@ def pick(row: dict[str, Any], prefix: str) -> str:
     return row.get(f"{prefix}_{lang}") or row.get(f"{prefix}_{other}") or ""
 
 
+def desk_tag(row: dict[str, Any]) -> str:
+    """A desk's short tag in labels: its key prefix without the separator ("SPT"), or its
+    slug when the prefix is only a sign ("#" → "N123")."""
+    tag = (row.get("desk__key_prefix") or "").strip("-#·/ ")
+    return tag or (row.get("desk__slug") or "").upper()
+
+
 def bucket_of(period: Period, field: str):
     """The expression truncating `field` to the period's bucket in the local time zone."""
     return TRUNC[period.bucket](field, tzinfo=local_zone())
@@ -85,11 +92,12 @@ def backlog_by_status(scope: Scope, filters: Filters) -> list[CountRow]:
             "status__workflow__name_fr",
             "status__workflow__name_en",
             "desk__key_prefix",
+            "desk__slug",
         )
         .annotate(n=Count("id"))
-        .order_by("desk__key_prefix", "status__workflow__name_fr", "status__order", "status_id")
+        .order_by("desk__slug", "status__workflow__name_fr", "status__order", "status_id")
     )
-    labels = [f"{r['desk__key_prefix']} {pick(r, 'status__name')}" for r in rows]
+    labels = [f"{desk_tag(r)} · {pick(r, 'status__name')}" for r in rows]
     out = []
     for r, label in zip(rows, labels, strict=True):
         if labels.count(label) > 1:
@@ -177,11 +185,17 @@ class SlaRow:
         return round(100 * self.met / self.resolved, 1) if self.resolved else None
 
 
-SERVICE_VALUES = ("service_id", "service__name_fr", "service__name_en", "desk__key_prefix")
+SERVICE_VALUES = (
+    "service_id",
+    "service__name_fr",
+    "service__name_en",
+    "desk__key_prefix",
+    "desk__slug",
+)
 
 
-def _service_label(row: dict[str, Any]) -> str:
-    return f"{row['desk__key_prefix']} {pick(row, 'service__name')}"
+def service_label(row: dict[str, Any]) -> str:
+    return f"{desk_tag(row)} · {pick(row, 'service__name')}"
 
 
 def sla_by_service(scope: Scope, filters: Filters) -> list[SlaRow]:
@@ -204,9 +218,9 @@ def sla_by_service(scope: Scope, filters: Filters) -> list[SlaRow]:
     )
     rows: dict[int, dict[str, Any]] = {}
     for r in resolved:
-        rows[r["service_id"]] = {"label": _service_label(r), "n": r["n"], "rb": r["breached"]}
+        rows[r["service_id"]] = {"label": service_label(r), "n": r["n"], "rb": r["breached"]}
     for r in breached:
-        entry = rows.setdefault(r["service_id"], {"label": _service_label(r), "n": 0, "rb": 0})
+        entry = rows.setdefault(r["service_id"], {"label": service_label(r), "n": 0, "rb": 0})
         entry["b"] = r["n"]
     out = [SlaRow(pk, v["label"], v["n"], v["rb"], v.get("b", 0)) for pk, v in rows.items()]
     return sorted(out, key=lambda r: r.label)
@@ -230,6 +244,7 @@ BREACH_FIELDS = (
     "created_at",
     "resolved_at",
     "desk__key_prefix",
+    "desk__slug",
     "service__name_fr",
     "service__name_en",
     "status__name_fr",

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from comptoir.reports import charts, durations
 from comptoir.reports import selectors as sel
@@ -90,17 +91,19 @@ def volume(scope: Scope, filters: Filters) -> Table:
     rows = sel.volume(scope, filters)
     labels = [r.label for r in rows]
     kind = "line" if len(rows) > 16 else "bar"
+    created = pgettext("number of tickets", "Created")
+    resolved = pgettext("number of tickets", "Resolved")
     return Table(
         name="volume",
         title=_("Tickets created and resolved"),
-        columns=[_("Period"), _("Created"), _("Resolved")],
+        columns=[_("Period"), created, resolved],
         rows=[[r.label, r.created, r.resolved] for r in rows],
         chart=Chart(
             kind,
             labels,
             [
-                (_("Created"), [r.created for r in rows]),
-                (_("Resolved"), [r.resolved for r in rows]),
+                (created, [r.created for r in rows]),
+                (resolved, [r.resolved for r in rows]),
             ],
         ),
         footer=[_("Total"), sum(r.created for r in rows), sum(r.resolved for r in rows)],
@@ -111,7 +114,6 @@ def times(scope: Scope, filters: Filters) -> Table:
     rows = durations.times_per_bucket(scope, filters)
     first = durations.first_response(scope, filters)
     done = durations.resolution(scope, filters)
-    h = _("h")
     return Table(
         name="times",
         title=_("First response and resolution times (hours)"),
@@ -133,7 +135,7 @@ def times(scope: Scope, filters: Filters) -> Table:
                 (_("First response"), [hours(r.first_response) for r in rows]),
                 (_("Resolution"), [hours(r.resolution) for r in rows]),
             ],
-            unit=h,
+            unit="h",
         ),
         summary=[
             (_("Tickets answered"), first.count),
@@ -200,7 +202,7 @@ def breach_row(r: dict[str, Any]) -> list[Any]:
     return [
         r["key"],
         r["title"],
-        f"{r['desk__key_prefix']} {sel.pick(r, 'service__name')}",
+        sel.service_label(r),
         r["organisation__name"],
         sel.pick(r, "status__name"),
         sel.local_text(r["sla_breached_at"]),
@@ -253,7 +255,7 @@ def _time(name: str, title: str, head: str, rows: list[sel.TimeRow]) -> Table:
             "hbar",
             [r.label for r in rows],
             [(_("Hours"), [round(r.minutes / 60, 2) for r in rows])],
-            unit=_("h"),
+            unit="h",
         ),
         footer=[
             _("Total"),

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -55,13 +56,23 @@ def me(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/me.html", ctx)
 
 
+def _preset_links(request: HttpRequest) -> list[tuple[str, str, str]]:
+    """(code, name, URL) of each preset period, keeping the desk, service and customer."""
+    kept = {k: request.GET[k] for k in ("desk", "service", "organisation") if request.GET.get(k)}
+    base = reverse("reports:dashboard")
+    return [
+        (code, str(name), f"{base}?{urlencode({'preset': code, **kept})}")
+        for code, name in PRESETS.items()
+    ]
+
+
 def _form_context(scope: Scope, request: HttpRequest, organisations: list) -> dict:
     return {
+        "preset_links": _preset_links(request),
         "scope": scope,
         "desks": scope.desks(),
         "services": scope.services,
         "organisations": organisations,
-        "presets": PRESETS,
         "buckets": BUCKETS,
         "q": request.GET,
     }
