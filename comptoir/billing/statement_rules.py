@@ -8,9 +8,10 @@ sentence as it was issued (`text`, in the statement's `language`), word for word
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
-from django.utils import translation
+from django.utils import formats, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -69,7 +70,8 @@ def _rounding(step: int, mode: str) -> str:
 
 
 def _rate(rule: dict[str, Any]) -> str:
-    values = {"rate": rule["rate"], "currency": rule["currency"], "contract": rule["contract"]}
+    rate = formats.number_format(Decimal(rule["rate"]), 2, use_l10n=True, force_grouping=True)
+    values = {"rate": rate, "currency": rule["currency"], "contract": rule["contract"]}
     if rule.get("contract"):
         scope = _(
             "Tickets on equipment covered by contract %(contract)s: %(rate)s %(currency)s an hour."
