@@ -253,3 +253,25 @@ def test_an_administrator_sets_and_deletes_rates_in_the_console(world):
     beta = set_rate(world, organisation=world.org_b)
     assert c.post(delete.replace(str(rate.pk), str(beta.pk))).status_code == 404
     assert Rate.objects.filter(pk=beta.pk).exists()
+
+
+def test_the_django_admin_shows_rates_and_statements_read_only(world):
+    from comptoir.billing import statements
+
+    world.admin.is_staff = world.admin.is_superuser = True
+    world.admin.save(update_fields=["is_staff", "is_superuser"])
+    seed_january(world)
+    st = statements.statement_issue(actor=world.admin, organisation=world.org_a, month=JAN)
+    c = client_for(world.admin)
+    for url in (
+        "/admin/billing/rate/",
+        "/admin/billing/statement/",
+        f"/admin/billing/statement/{st.pk}/change/",
+    ):
+        response = c.get(url)
+        assert response.status_code == 200, url
+    assert "2026-01-ALPHA" in c.get("/admin/billing/statement/").content.decode()
+    assert c.get("/admin/billing/rate/add/").status_code == 403
+    before = written()
+    c.post(f"/admin/billing/statement/{st.pk}/delete/", {"post": "yes"})
+    assert written() == before
