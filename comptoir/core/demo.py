@@ -18,6 +18,7 @@ from django.utils import timezone
 from comptoir.accounts.models import User
 from comptoir.catalog.models import Category, Desk, Priority, TicketType
 from comptoir.cmdb.demo import demo_cmdb
+from comptoir.core.demo_history import play_history
 from comptoir.mailin.demo import demo_mailboxes, demo_mails
 from comptoir.tickets import actions
 from comptoir.tickets.models import Channel, Ticket
@@ -27,11 +28,13 @@ from comptoir.workflows.presets import PRESET_NAMES
 def play_stories(people: dict[str, User]) -> list[Ticket]:
     """Play every story with these people (by username); the tickets created, in order."""
     stories = Stories(people)
+    history = play_history(stories, people["admin"])  # ten weeks past: dashboards, statements
     for story in (spt, ent, itil_incidents, itil_requests, n123_support, n123_changes):
         story(stories)
-    demo_cmdb(people, stories.tickets)  # equipment, its users, contracts; a ticket's CI
+    present = stories.tickets[len(history) :]
+    demo_cmdb(people, present)  # equipment, its users, contracts; a ticket's CI
     demo_mailboxes()  # each desk receives mail; two mails show the e-mail channel
-    return stories.tickets + demo_mails(people, stories.tickets)
+    return stories.tickets + demo_mails(people, present)
 
 
 class Stories:
