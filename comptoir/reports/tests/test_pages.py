@@ -241,3 +241,14 @@ def test_month_ends_follow_the_provider_s_time_zone(world, people, factory, logi
     week = read_csv(c.get(f"{export('volume')}?from=2025-01-27&to=2025-02-09&bucket=week"))
     assert [r[:2] for r in week[1:-1]] == [["2025-W05", "1"], ["2025-W06", "0"]]
     assert t.state == State.OPEN
+
+
+def test_names_are_escaped_in_charts_and_tables(world, people, factory, login):
+    world.org_b.name = '<script>alert("x")</script> & Co'
+    world.org_b.save()
+    t = factory.ticket(place=1, created=local(dt.date(2025, 2, 3), 10), customer=world.outsider)
+    factory.time(t, world.agent, dt.date(2025, 2, 3), 30)
+    html = login(world.admin).get(f"{DASHBOARD}?{FULL}").content.decode()
+    main = html.split("<main", 1)[1]
+    assert "<script" not in main
+    assert "&lt;script&gt;alert(" in main
