@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import FileResponse, HttpRequest, HttpResponse
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile as NinjaFile
+from pydantic import StringConstraints
 
 from comptoir.accounts.models import User
 from comptoir.api.common import DbId, actor, token_desk_id
@@ -48,8 +49,8 @@ class TransitionIn(Schema):
     solution: str | None = Field(None, max_length=100_000)
     comment: str | None = Field(None, max_length=100_000)
     quote_amount: str | None = Field(None, max_length=30)
-    quote_effort_hours: Decimal | str | None = Field(
-        None, max_length=30, description="a quote's estimated effort in hours, e.g. 7.5"
+    quote_effort_hours: Decimal | Annotated[str, StringConstraints(max_length=30)] | None = Field(
+        None, description="the quote's estimated effort in hours: 7.5, or the string 7,5"
     )
     quote_valid_until: date | None = Field(
         None, description="the last day the quote may be accepted (default: 30 days on)"

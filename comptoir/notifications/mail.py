@@ -33,6 +33,7 @@ from comptoir.catalog.models import Desk, Priority, Service
 from comptoir.core.i18n import tr
 from comptoir.notifications.mailtext import (
     bucket_label,
+    quote_details,
     refusal_reason,
     sla_target,
     status_variant,
@@ -228,6 +229,7 @@ def _status_context(row: Outbox, lk: Lookups) -> dict[str, Any]:
         "solution": data.get("solution", ""),
         "appointment": moment(data.get("appointment")) if data.get("appointment") else "",
         "quote_amount": data.get("quote_amount", ""),
+        **quote_details(data),
         "changed_at": moment(row.event.created_at),
     }
     code = data.get("waiting_reason")

@@ -6,8 +6,11 @@ variant (NOT-4, seed 003 §1.5), which refusal.
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -37,6 +40,27 @@ def status_variant(data: dict[str, Any], status: Status | None) -> str:
     ):
         return "approval"
     return "changed"
+
+
+def quote_details(data: dict[str, Any]) -> dict[str, str]:
+    """A submitted quote's estimated effort and validity (WF-6), as the recipient reads
+    them in their language ("7,5 h", "31 décembre 2026"); empty when not given."""
+    out = {"quote_effort": "", "quote_valid_until": ""}
+    try:
+        hours = Decimal(str(data.get("quote_effort_hours") or ""))
+    except InvalidOperation:
+        hours = None
+    if hours is not None and hours.is_finite():
+        whole = hours == hours.to_integral_value()
+        hours = hours.quantize(Decimal(1)) if whole else hours.normalize()
+        out["quote_effort"] = _("%(hours)s h") % {"hours": number_format(hours)}
+    day = data.get("quote_valid_until")
+    if day:
+        try:
+            out["quote_valid_until"] = date_format(date.fromisoformat(str(day)), "DATE_FORMAT")
+        except ValueError:
+            out["quote_valid_until"] = str(day)
+    return out
 
 
 def subject_prefix(row: Outbox, ctx: dict[str, Any]) -> str:

@@ -75,6 +75,7 @@ def ticket_context(
         else None,
     )
     muted = selectors.is_muted(actor=actor, ticket=ticket)
+    move_forms = [bound.get(f"move-{m.code}") or MoveForm(transition=m) for m in moves]
     return {
         "ticket": ticket,
         "status": ticket.status,
@@ -92,7 +93,10 @@ def ticket_context(
         "can_assess": ticket.state == State.RESOLVED and is_requester,
         "assessment": assessment,
         "assess_form": assess_form,
-        "move_forms": [bound.get(f"move-{m.code}") or MoveForm(transition=m) for m in moves],
+        "move_forms": move_forms,
+        # WF-6: accepting or refusing a quote is offered with the quote (portal_quotes_panel)
+        "answer_forms": [f for f in move_forms if not f.transition.quote_effect],
+        "quote_move_forms": [f for f in move_forms if f.transition.quote_effect],
         "closed": ticket.state == State.CLOSED,
     }
 
