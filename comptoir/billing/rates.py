@@ -200,7 +200,7 @@ def rate_set(
         contract=contract,
     )
     # One lock per customer: two administrators cannot set two currencies at once.
-    Organisation.objects.select_for_update().filter(pk=organisation.pk).exists()
+    list(Organisation.objects.select_for_update().filter(pk=organisation.pk).values_list("pk"))
     other = (
         Rate.objects.filter(organisation=organisation)
         .exclude(currency=values["currency"])
@@ -219,6 +219,7 @@ def rate_set(
     rate = (
         Rate.objects.select_for_update()
         .filter(organisation=organisation, contract=contract, valid_from=values["valid_from"])
+        .order_by("pk")  # not the default ordering: its outer join to contracts cannot lock
         .first()
     )
     if rate is None:
@@ -241,7 +242,7 @@ def rate_set(
 def rate_delete(*, actor: User, rate: Rate) -> None:
     """Remove a rate set by mistake; one an issued statement used stays, as history."""
     _require_admin(actor)
-    locked = Rate.objects.select_for_update().filter(pk=rate.pk).first()
+    locked = Rate.objects.select_for_update().filter(pk=rate.pk).order_by("pk").first()
     if locked is None:
         raise NotFound()
     if rate_used(locked):

@@ -80,7 +80,7 @@ def _already(month: dt.date, language: str) -> str:
 
 
 def _issue(actor: User, organisation: Organisation, month: dt.date, language: str) -> Statement:
-    Organisation.objects.select_for_update().filter(pk=organisation.pk).exists()
+    list(Organisation.objects.select_for_update().filter(pk=organisation.pk).values_list("pk"))
     if Statement.objects.filter(organisation=organisation, month=month).exists():
         raise Conflict(_already(month, language))
     statement = Statement.objects.create(
