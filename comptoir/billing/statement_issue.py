@@ -16,6 +16,7 @@ import datetime as dt
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from comptoir.accounts.models import Organisation, User
@@ -56,7 +57,7 @@ def _check(actor: User, organisation: Organisation, month: dt.date) -> dt.date:
     if next_month(month) > timezone.localdate():
         raise InvalidInput(
             _("%(month)s has not ended yet: a month is issued once it is over.")
-            % {"month": month_label(month, actor.language or "fr")},
+            % {"month": month_label(month, get_language() or "fr")},
             field="month",
         )
     return month
@@ -70,19 +71,19 @@ def statement_issue(*, actor: User, organisation: Organisation, month: dt.date) 
         with transaction.atomic():
             return _issue(actor, organisation, month, language)
     except IntegrityError:  # the constraint caught what the lock did not (another process)
-        raise Conflict(_already(month, language)) from None
+        raise Conflict(_already(month)) from None
 
 
-def _already(month: dt.date, language: str) -> str:
+def _already(month: dt.date) -> str:
     return _("The statement of %(month)s was already issued for this customer.") % {
-        "month": month_label(month, language)
+        "month": month_label(month, get_language() or "fr")
     }
 
 
 def _issue(actor: User, organisation: Organisation, month: dt.date, language: str) -> Statement:
     list(Organisation.objects.select_for_update().filter(pk=organisation.pk).values_list("pk"))
     if Statement.objects.filter(organisation=organisation, month=month).exists():
-        raise Conflict(_already(month, language))
+        raise Conflict(_already(month))
     statement = Statement.objects.create(
         organisation=organisation,
         month=month,
