@@ -15,9 +15,12 @@ from django.utils.translation import gettext as _
 
 from comptoir.accounts.models import User
 from comptoir.billing.models import TimeEntry, Timer, TimeTask
+from comptoir.catalog.models import ServiceMember
 from comptoir.core.errors import NotFound
 from comptoir.tickets.models import Ticket
+from comptoir.tickets.relations import relations
 from comptoir.tickets.selectors import member_service_ids
+from comptoir.workflows.models import Actor
 
 
 def time_tickets(actor: User) -> QuerySet[Ticket]:
@@ -83,37 +86,83 @@ class TimeTotals:
     consultants: list[ConsultantTotal] = field(default_factory=list)
 
 
-def time_totals(*, actor: User, ticket: Ticket) -> TimeTotals:
-    """Minutes on the ticket in all, and per consultant (most time first), adjustments
-    counted: what was finally spent, whatever month it is billed in."""
-    rows = (
-        TimeEntry.objects.filter(ticket_id=ticket.pk, ticket__in=time_tickets(actor))
-        .values(
-            "consultant_id",
-            "consultant__username",
-            "consultant__first_name",
-            "consultant__last_name",
-        )
-        .annotate(
-            spent=Sum("minutes", default=0),
-            billable_spent=Sum("minutes", filter=Q(billable=True), default=0),
-        )
-        .order_by("-spent", "consultant__username")
-    )
+def totals_of(entries: list[TimeEntry]) -> TimeTotals:
+    """Minutes in all and per consultant (most time first), adjustments counted: what was
+    finally spent, whatever month it is billed in."""
+    per: dict[int, ConsultantTotal] = {}
     totals = TimeTotals()
-    for r in rows:
-        full = f"{r['consultant__first_name']} {r['consultant__last_name']}".strip()
-        totals.consultants.append(
-            ConsultantTotal(
-                consultant_id=r["consultant_id"],
-                name=full or r["consultant__username"],
-                minutes=r["spent"],
-                billable_minutes=r["billable_spent"],
+    for e in entries:
+        row = per.get(e.consultant_id)
+        if row is None:
+            user = e.consultant
+            row = per[e.consultant_id] = ConsultantTotal(
+                consultant_id=e.consultant_id,
+                name=user.get_full_name() or user.username,
+                minutes=0,
+                billable_minutes=0,
             )
-        )
-        totals.minutes += r["spent"]
-        totals.billable_minutes += r["billable_spent"]
+        row.minutes += e.minutes
+        totals.minutes += e.minutes
+        if e.billable:
+            row.billable_minutes += e.minutes
+            totals.billable_minutes += e.minutes
+    totals.consultants = sorted(per.values(), key=lambda r: (-r.minutes, r.name))
     return totals
+
+
+def time_totals(*, actor: User, ticket: Ticket) -> TimeTotals:
+    return totals_of(list(time_entries(actor=actor, ticket=ticket)))
+
+
+def service_consultants(ticket: Ticket) -> list[User]:
+    """Whom time on this ticket may be logged for: the active agents of its service."""
+    return list(
+        User.objects.filter(memberships__service_id=ticket.service_id, is_active=True).order_by(
+            "last_name", "first_name", "username"
+        )
+    )
+
+
+@dataclass
+class Standing:
+    """How a person stands to a ticket's time: whether they see it and log on it, whether
+    they manage it (log for others, change anyone's entries), whom a manager may log
+    for, and the person's own running timer."""
+
+    sees: bool
+    manages: bool
+    consultants: list[User] | None
+    timer: Timer | None
+
+
+def time_standing(*, actor: User, ticket: Ticket) -> Standing:
+    """`relations()`'s agent and manager tokens, the service's consultants and the
+    actor's timer, in one query for a member of the service (the ticket page's time
+    panel counts its queries): the members come with their users and running timers."""
+    if not actor.is_authenticated or not (actor.is_staff_member or actor.is_admin):
+        return Standing(sees=False, manages=False, consultants=None, timer=None)
+    members = list(
+        ServiceMember.objects.filter(service_id=ticket.service_id, user__is_active=True)
+        .select_related("user__timer__ticket")
+        .order_by("user__last_name", "user__first_name", "user__username")
+    )
+    mine = next((m for m in members if m.user_id == actor.pk), None)
+    manages = actor.is_admin or (mine is not None and mine.can_manage)
+    timer = running_timer(actor=actor) if mine is None else getattr(mine.user, "timer", None)
+    return Standing(
+        sees=actor.is_admin or mine is not None,
+        manages=manages,
+        consultants=[m.user for m in members] if manages else None,
+        timer=timer,
+    )
+
+
+def time_consultants(*, actor: User, ticket: Ticket) -> list[User] | None:
+    """The consultants a manager of the service (or an administrator) may log time for;
+    None for anyone else, who logs only their own."""
+    if not relations(actor, ticket) & {Actor.MANAGER, Actor.ADMIN}:
+        return None
+    return service_consultants(ticket)
 
 
 def running_timer(*, actor: User) -> Timer | None:
