@@ -17,6 +17,7 @@ import random
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import time_machine
@@ -31,6 +32,7 @@ from comptoir.tickets import actions
 from comptoir.tickets.models import Ticket
 
 DAYS = 70
+COUNT = 48  # incidents and requests over the DAYS, besides the quoted changes
 SEED = 2026
 
 # (desk, type, category, customers, agents, titles)
@@ -108,7 +110,6 @@ def _at(moment: datetime, step: Callable[[], Any]) -> Any:
 
 def play_history(stories: Any, admin: User) -> list[Ticket]:
     """Play ten weeks of tickets through the actions; return them in creation order."""
-    rng = random.Random(SEED)  # noqa: S311 (a reproducible demo, not a secret)
     clock = Clock(timezone.localdate())
     start = clock.at(DAYS + 5, 9)
     for code, (rate, currency, step, mode) in RATES.items():
@@ -124,27 +125,34 @@ def play_history(stories: Any, admin: User) -> list[Ticket]:
                 valid_from=periods.month_of(start.date()),
             ),
         )
-    made: list[Ticket] = []
-    for days_ago in range(DAYS, 2, -1):
-        if clock.at(days_ago, 9).weekday() >= 5:
-            continue  # the customers file on working days
-        for spec in (ITIL, N123_ASSIST, N123_INCIDENT):
-            if rng.random() < (0.4 if spec is ITIL else 0.22):
-                made.append(_incident(stories, rng, clock, days_ago, spec))
+    # Each ticket draws from its own seeded generator and the plan is sorted by filing
+    # time: the same tickets, numbered in the order they were filed, whatever the day.
+    plan: list[tuple[datetime, int, Callable[[], Ticket]]] = []
+    for index in range(COUNT):
+        draw = random.Random(SEED * 1000 + index)  # noqa: S311 (a reproducible demo)
+        spec = draw.choices((ITIL, N123_ASSIST, N123_INCIDENT), weights=(4, 2, 2))[0]
+        days_ago = draw.randint(3, DAYS)
+        while clock.at(days_ago, 9).weekday() >= 5:
+            days_ago += 1  # the customers file on working days
+        filed = clock.at(days_ago, draw.randint(8, 16), draw.choice((5, 20, 40)))
+        plan.append((filed, index, partial(_incident, stories, draw, filed, days_ago, spec)))
     for index, change in enumerate(N123_CHANGES):
-        made.append(_change(stories, clock, 45 - index * 12, *change))
+        filed = clock.at(45 - index * 12, 10)
+        plan.append((filed, COUNT + index, partial(_change, stories, filed, *change)))
+    made = [play() for _, _, play in sorted(plan, key=lambda item: item[:2])]
     _issue_last_month(admin, clock)
     return made
 
 
-def _incident(stories: Any, rng: random.Random, clock: Clock, days_ago: int, spec) -> Ticket:
+def _incident(
+    stories: Any, rng: random.Random, filed: datetime, days_ago: int, spec: tuple
+) -> Ticket:
     """A ticket filed, taken, worked with time logged, answered, confirmed and closed."""
     desk, type_code, categories, customers, agents, titles = spec
     who, agent = rng.choice(customers), rng.choice(agents)
     title = rng.choice(titles)
     if "%s" in title:
         title = title % rng.choice(FIRST_NAMES)
-    filed = clock.at(days_ago, rng.randint(8, 16), rng.choice((5, 20, 40)))
     ticket = _at(
         filed,
         lambda: stories.new(desk, type_code, rng.choice(categories), who, title, title + "."),
@@ -199,8 +207,7 @@ def _incident(stories: Any, rng: random.Random, clock: Clock, days_ago: int, spe
 
 def _change(
     stories: Any,
-    clock: Clock,
-    days_ago: int,
+    filed: datetime,
     who: str,
     title: str,
     amount: str,
@@ -209,7 +216,6 @@ def _change(
 ) -> Ticket:
     """Seed 004's application change: analysed (time for internal follow-up), quoted, then
     accepted and delivered, or refused."""
-    filed = clock.at(days_ago, 10)
     ticket = _at(
         filed, lambda: stories.new("n123", "evolution", "applicatif", who, title, title + ".")
     )
