@@ -114,6 +114,19 @@ class Ticket(models.Model):
             models.Index(fields=["status", "status_changed_at"], name="t_status_since"),
             models.Index(fields=["personal_reference"], name="t_reference"),
             models.Index(fields=["state", "sla_resolution_due"], name="t_sla_due"),
+            # The dashboards count per service over a period of creation, resolution
+            # or breach: an index range per service instead of a scan of the table.
+            models.Index(fields=["service", "created_at"], name="t_service_created"),
+            models.Index(
+                fields=["service", "resolved_at"],
+                name="t_service_resolved",
+                condition=models.Q(resolved_at__isnull=False),
+            ),
+            models.Index(
+                fields=["service", "sla_breached_at"],
+                name="t_service_breached",
+                condition=models.Q(sla_breached_at__isnull=False),
+            ),
             models.Index(
                 fields=["sla_next_alert_at"],
                 name="t_sla_next_alert",
