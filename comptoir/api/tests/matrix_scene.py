@@ -15,11 +15,13 @@ from urllib.parse import quote
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 
 from comptoir.accounts.models import User
 from comptoir.api.actions import token_create
 from comptoir.api.tests.matrix_table import CUSTOMERS, PREFIX, Entry, Target
-from comptoir.billing.models import Statement
+from comptoir.billing import actions as time_actions
+from comptoir.billing.models import Statement, TimeEntry, Timer, TimeTask
 from comptoir.catalog.models import Category, TicketType
 from comptoir.cmdb.models import ConfigurationItem, Contract
 from comptoir.conftest import category, make_user
@@ -47,7 +49,7 @@ ROLE_USERS = {
     "admin": "admin",
 }
 # Path parameters naming something a desk-limited token is held to.
-DESK_BOUND = {"key", "token", "desk"}
+DESK_BOUND = {"key", "token", "desk", "entry_id"}
 COUNTED = (
     Ticket,
     Comment,
@@ -59,6 +61,9 @@ COUNTED = (
     Assessment,
     Outbox,
     WebhookDelivery,
+    TimeEntry,
+    TimeTask,
+    Timer,
 )
 COUNTS_SQL = "SELECT " + ", ".join(
     f"(SELECT COUNT(*) FROM {model._meta.db_table})" for model in COUNTED
@@ -244,6 +249,7 @@ class Scene:
             key2=self.alice_second.key,
             invitee=w.colleague,
             assignee=w.agent2,
+            consultant=w.agent,
         )
 
     def ticket_target(
@@ -256,6 +262,7 @@ class Scene:
         key2: str,
         invitee: User,
         assignee: User,
+        consultant: User | None = None,
     ) -> Target:
         names = path_names(path)
         params: dict[str, Any] = {"key": t.key}
@@ -268,6 +275,16 @@ class Scene:
         if "token" in names:
             stored = actions.ticket_attach(actor=author, ticket=t, files=[upload(filename)])
             params["token"] = stored[0].token
+        note = f"Time on {t.key}"
+        if "entry_id" in names:  # logged by an administrator for an agent of the service
+            params["entry_id"] = time_actions.time_log(
+                actor=self.w.admin,
+                ticket=t,
+                minutes=30,
+                worked_on=timezone.localdate(),
+                note=note,
+                consultant=consultant,
+            ).pk
         other = (
             Category.objects.filter(service__desk_id=t.desk_id, is_active=True)
             .exclude(pk=t.category_id)
@@ -280,7 +297,7 @@ class Scene:
             invitee=invitee.pk,
             assignee=assignee.pk,
             category=other.pk,
-            secrets=(t.title, t.description, t.affected.email, filename),
+            secrets=(t.title, t.description, t.affected.email, filename, note),
         )
 
     @cached_property
@@ -291,12 +308,13 @@ class Scene:
         second = self.file(w.outsider, "ent", "ticket", "chauffage", "Zeppelin heating cold")
         found = self.ticket_target(
             t,
-            "{key}{code}{user_id}{token}",
+            "{key}{code}{user_id}{token}{entry_id}",
             guest=self.bea,
             author=w.outsider,
             key2=second.key,
             invitee=w.agent2,
             assignee=w.other_agent,
+            consultant=w.other_agent,
         )
         found.secrets += (second.title, "Brenner", "Brandt", "bea@example.test")
         return found
@@ -304,7 +322,7 @@ class Scene:
     def foreign(self, role: str, entry: Entry, path: str) -> Target | None:
         """Another tenant's object for `role`, None where the role sees every tenant."""
         names = path_names(path)
-        if names & {"key", "token"}:
+        if names & {"key", "token", "entry_id"}:
             if role == "other_agent":  # alice's ticket is outside olga's service
                 return self.target(entry, path)
             return None if role == "admin" else self.bob_target
