@@ -1,0 +1,209 @@
+# covers: BIL-1, BIL-2, WF-6
+"""One write path for billing (GUIDE), like the tickets' (tickets/tests/test_write_path.py):
+outside the billing actions — time (`actions.py`, the monthly job `tasks.py`), quotes
+(`quotes.py`), rates (`rates.py`) and statements (`statements.py`, `statement_*.py`) —
+no code writes a billing row.
+
+A static check with `ast` over every module under comptoir/ but migrations, tests and
+conftest files: each call that writes a billing model through its manager
+(`TimeEntry.objects.filter(…).update(…)`), a related manager (`ticket.time_entries
+.create(…)`), a fresh instance (`Quote(…).save()`) or a variable that names one
+(`entry.save()`, `timer.delete()`) is reported. Aliased imports are followed.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]  # comptoir/
+BILLING = ROOT / "billing"
+SKIPPED_DIRS = {"migrations", "tests"}
+
+
+def is_writer(path: Path) -> bool:
+    """The modules that may write billing rows."""
+    if path.parent != BILLING:
+        return False
+    return path.name in {"actions.py", "quotes.py", "rates.py", "tasks.py"} or (
+        path.name.startswith("statement") and path.suffix == ".py"
+    )
+
+
+MODELS = {"Rate", "TimeTask", "TimeEntry", "Quote", "Statement", "StatementLine", "Timer"}
+MODULE = "comptoir.billing.models"
+QS_WRITES = {
+    "create",
+    "get_or_create",
+    "update_or_create",
+    "bulk_create",
+    "bulk_update",
+    "update",
+    "delete",
+}
+INSTANCE_WRITES = {"save", "delete"}
+MANAGERS = {"objects", "_default_manager", "_base_manager"}
+# Related managers pointing at billing rows, whatever object they hang from…
+RELATED = {
+    "time_tasks": "TimeTask",
+    "time_entries": "TimeEntry",
+    "adjustments": "TimeEntry",
+    "quotes": "Quote",
+    "rates": "Rate",
+    "statements": "Statement",
+}
+# …and those whose name is too common to mean a billing row but on a billing owner.
+OWNED = {("task", "entries"): "TimeEntry", ("statement", "lines"): "StatementLine"}
+INSTANCE_NAMES = {
+    "entry": "TimeEntry",
+    "time_entry": "TimeEntry",
+    "adjustment": "TimeEntry",
+    "timer": "Timer",
+    "quote": "Quote",
+    "rate": "Rate",
+    "statement": "Statement",
+    "line": "StatementLine",
+}
+
+
+def _terminal(node: ast.AST) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return None
+
+
+def _aliases(tree: ast.AST) -> dict[str, str]:
+    names = {m: m for m in MODELS}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == MODULE:
+            for a in node.names:
+                if a.name in MODELS:
+                    names[a.asname or a.name] = a.name
+    return names
+
+
+def _written_model(call: ast.Call, aliases: dict[str, str]) -> str | None:
+    method = call.func.attr  # type: ignore[attr-defined]
+    receiver = call.func.value  # type: ignore[attr-defined]
+    if method in INSTANCE_WRITES:
+        if isinstance(receiver, ast.Call) and _terminal(receiver.func) in aliases:
+            return aliases[_terminal(receiver.func)]  # Quote(…).save()
+        name = _terminal(receiver)
+        if name in INSTANCE_NAMES and isinstance(receiver, ast.Name | ast.Attribute):
+            return INSTANCE_NAMES[name]  # entry.save(), self.timer.delete()
+    if method not in QS_WRITES | INSTANCE_WRITES:
+        return None
+    node = receiver
+    while isinstance(node, ast.Call | ast.Attribute | ast.Subscript):
+        if isinstance(node, ast.Call):
+            node = node.func
+            continue
+        if isinstance(node, ast.Subscript):
+            node = node.value
+            continue
+        owner = _terminal(node.value)
+        if node.attr in MANAGERS and owner in aliases:
+            return aliases[owner]  # TimeEntry.objects.filter(…).update(…)
+        if node.attr in RELATED and owner is not None:
+            return RELATED[node.attr]  # ticket.time_entries.create(…)
+        if (owner, node.attr) in OWNED:
+            return OWNED[(owner, node.attr)]  # task.entries.all().delete()
+        node = node.value
+    return None
+
+
+def violations(source: str, path: Path) -> list[str]:
+    tree = ast.parse(source, filename=str(path))
+    aliases = _aliases(tree)
+    found = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        model = _written_model(node, aliases)
+        if model is not None:
+            where = path.relative_to(ROOT.parent) if path.is_relative_to(ROOT.parent) else path
+            found.append(f"{where}:{node.lineno}: {ast.unparse(node.func)}(…) writes {model}")
+    return found
+
+
+def scanned_files() -> list[Path]:
+    out = []
+    for path in sorted(ROOT.rglob("*.py")):
+        if set(path.relative_to(ROOT).parts[:-1]) & SKIPPED_DIRS or path.name == "conftest.py":
+            continue
+        if is_writer(path):
+            continue
+        out.append(path)
+    return out
+
+
+def test_only_the_billing_actions_write_billing_rows():
+    files = scanned_files()
+    assert BILLING / "selectors.py" in files
+    assert BILLING / "views" / "time.py" in files
+    assert ROOT / "tickets" / "actions" / "assignment.py" in files
+    assert BILLING / "actions.py" not in files and BILLING / "tasks.py" not in files
+    found = [v for path in files for v in violations(path.read_text(encoding="utf-8"), path)]
+    assert found == [], "Write through comptoir.billing's actions instead:\n" + "\n".join(found)
+
+
+def test_the_writers_are_the_named_modules():
+    assert {p.name for p in BILLING.glob("*.py") if is_writer(p)} >= {"actions.py", "tasks.py"}
+    assert is_writer(BILLING / "statement_issue.py") and is_writer(BILLING / "statements.py")
+    assert is_writer(BILLING / "quotes.py") and is_writer(BILLING / "rates.py")
+    assert not is_writer(BILLING / "selectors.py")
+    assert not is_writer(BILLING / "views" / "actions.py")  # only billing's own top level
+    assert not is_writer(ROOT / "tickets" / "actions" / "statement.py")
+
+
+FLAGGED = [
+    "TimeEntry.objects.create(minutes=1)",
+    "TimeEntry.objects.filter(pk=1).update(minutes=2)",
+    "TimeTask.objects.bulk_create([], ignore_conflicts=True)",
+    "Timer.objects.filter(user=u).delete()",
+    "Quote.objects.get_or_create(number=1)",
+    "Statement.objects.update_or_create(month=m)",
+    "StatementLine.objects.bulk_create(lines)",
+    "Rate._default_manager.filter(pk=1).update(hourly_rate=1)",
+    "Quote(number=2).save()",
+    "entry.save(update_fields=['minutes'])",
+    "entry.delete()",
+    "self.timer.delete()",
+    "quote.save()",
+    "statement.save()",
+    "ticket.time_entries.create(minutes=1)",
+    "ticket.time_tasks.all().delete()",
+    "entry.adjustments.create(minutes=-1)",
+    "org.rates.filter(pk=1).update(currency='USD')",
+    "statement.lines.all().delete()",
+    "self.task.entries.create(minutes=1)",
+    "from comptoir.billing.models import TimeEntry as T\nT.objects.create()",
+]
+
+LEFT_ALONE = [
+    "TimeEntry.objects.filter(ticket=t).count()",
+    "TimeEntry.objects.aggregate(total=Sum('minutes'))",
+    "Quote.objects.get(pk=1)",
+    "entry.refresh_from_db()",
+    "Ticket.objects.filter(pk=1).exists()",
+    "data.update(extra)",
+    "totals.update(minutes=1)",
+    "cache.delete(key)",
+    "Timer.objects.select_related('ticket').first()",
+    "report.lines.update(extra)",
+    "feed.entries.clear()",
+]
+
+
+def test_the_checker_flags_each_way_of_writing_a_billing_row():
+    here = ROOT / "somewhere" / "views.py"
+    for snippet in FLAGGED:
+        assert len(violations(snippet, here)) == 1, snippet
+
+
+def test_the_checker_leaves_reads_and_other_writes_alone():
+    here = ROOT / "somewhere" / "views.py"
+    for snippet in LEFT_ALONE:
+        assert violations(snippet, here) == [], snippet
