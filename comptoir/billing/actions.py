@@ -15,28 +15,24 @@ next month still open for that customer.
 
 from __future__ import annotations
 
-import math
 from datetime import date, datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from comptoir.accounts.models import User
 from comptoir.billing import periods
-from comptoir.billing.durations import MAX_MINUTES, check_minutes
+from comptoir.billing import time_rules as rules
+from comptoir.billing.durations import MAX_MINUTES
 from comptoir.billing.models import TimeEntry, Timer, TimeTask
-from comptoir.catalog.models import ServiceMember
+from comptoir.billing.time_rules import effective_minutes, timer_elapsed
 from comptoir.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from comptoir.tickets.actions import _base
 from comptoir.tickets.models import Ticket
 from comptoir.tickets.relations import relations
 from comptoir.workflows.models import Actor
-
-NOTE_MAX = 500
-
 
 # --- tasks ------------------------------------------------------------------------------
 
@@ -85,74 +81,7 @@ def _task(ticket: Ticket, month: date) -> TimeTask:
     return found
 
 
-# --- checks -----------------------------------------------------------------------------
-
-
-def _require_service_staff(rel: set[str]) -> None:
-    if not rel & {Actor.AGENT, Actor.ADMIN}:
-        raise PermissionDenied(
-            _("Only agents of the ticket's service log time on it."), code="not_service_agent"
-        )
-
-
-def _day(worked_on: date | None) -> date:
-    if not isinstance(worked_on, date):
-        raise InvalidInput(_("Enter the day the work was done."), field="worked_on")
-    if isinstance(worked_on, datetime):
-        worked_on = worked_on.date()
-    if worked_on > timezone.localdate():
-        raise InvalidInput(
-            _("Time is logged once spent: the date cannot be in the future."), field="worked_on"
-        )
-    return worked_on
-
-
-def _note(note: str | None) -> str:
-    note = " ".join((note or "").split())
-    if len(note) > NOTE_MAX:
-        raise InvalidInput(
-            _("Keep the note under %(max)s characters.") % {"max": NOTE_MAX}, field="note"
-        )
-    return note
-
-
-def _minutes(minutes: Any) -> int:
-    if isinstance(minutes, bool) or not isinstance(minutes, int):
-        raise InvalidInput(_("Enter the duration in minutes."), field="minutes")
-    return check_minutes(minutes, field="minutes")
-
-
-def _consultant(actor: User, ticket: Ticket, rel: set[str], consultant: User | None) -> User:
-    if consultant is None or consultant.pk == actor.pk:
-        return actor
-    if not rel & {Actor.MANAGER, Actor.ADMIN}:
-        raise PermissionDenied(
-            _("Only a manager of the service logs time for another consultant."),
-            code="not_manager",
-        )
-    if not ServiceMember.objects.filter(
-        service_id=ticket.service_id, user_id=consultant.pk, user__is_active=True
-    ).exists():
-        raise InvalidInput(
-            _("%(name)s is not an agent of this ticket's service.") % {"name": consultant},
-            field="consultant",
-        )
-    return consultant
-
-
 # --- entries ----------------------------------------------------------------------------
-
-
-def _facts(entry: TimeEntry) -> dict[str, Any]:
-    """What an event keeps of an entry, readable after the entry is gone."""
-    return {
-        "consultant": _base.label(entry.consultant),
-        "minutes": entry.minutes,
-        "worked_on": entry.worked_on.isoformat(),
-        "billable": entry.billable,
-        "note": entry.note,
-        "period": entry.period.isoformat(),
-    }
 
 
 def _new_entry(
@@ -199,14 +128,14 @@ def time_log(
     """BIL-1: `minutes` a consultant (the actor unless a manager names another) spent on
     the ticket on `worked_on`, on the task of the month it is billed in."""
     _base.require_staff(actor)
-    minutes = _minutes(minutes)
-    worked_on = _day(worked_on)
-    note = _note(note)
+    minutes = rules.checked_minutes(minutes)
+    worked_on = rules.checked_day(worked_on)
+    note = rules.checked_note(note)
     with transaction.atomic():
         ticket = _base.lock(actor=actor, ticket=ticket)
         rel = relations(actor, ticket)
-        _require_service_staff(rel)
-        who = _consultant(actor, ticket, rel, consultant)
+        rules.require_service_staff(rel)
+        who = rules.consultant_for(actor, ticket, rel, consultant)
         entry = _new_entry(
             actor=actor,
             ticket=ticket,
@@ -220,7 +149,7 @@ def time_log(
             ticket=ticket,
             actor=actor,
             kind="time_logged",
-            data={"entry": entry.pk, "task": entry.task.name, **_facts(entry)},
+            data={"entry": entry.pk, "task": entry.task.name, **rules.entry_facts(entry)},
             internal=True,
         )
     return entry
@@ -257,24 +186,6 @@ def _locked_entry(actor: User, entry: TimeEntry | int) -> tuple[TimeEntry, Ticke
     return found, ticket, rel
 
 
-def effective_minutes(entry: TimeEntry) -> int:
-    """A billed entry's minutes once its adjustments are counted."""
-    extra = entry.adjustments.aggregate(total=Sum("minutes"))["total"] or 0
-    return entry.minutes + extra
-
-
-def _frozen_refusal(entry: TimeEntry) -> Conflict:
-    month = periods.month_label(entry.statement.month, (translation.get_language() or "fr")[:2])
-    return Conflict(
-        _(
-            "This entry is on the statement of %(month)s: only its duration can still be "
-            "corrected, and the difference is billed in the next open month."
-        )
-        % {"month": month},
-        code="frozen",
-    )
-
-
 def time_correct(
     *,
     actor: User,
@@ -300,18 +211,18 @@ def time_correct(
                     billable is not None and bool(billable) != entry.billable,
                 ),
             )
-        old = _facts(entry)
+        old = rules.entry_facts(entry)
         if minutes is not None:
-            entry.minutes = _minutes(minutes)
+            entry.minutes = rules.checked_minutes(minutes)
         if worked_on is not None and worked_on != entry.worked_on:
-            entry.worked_on = _day(worked_on)
+            entry.worked_on = rules.checked_day(worked_on)
             entry.period = periods.open_period(ticket.organisation_id, entry.worked_on)
             entry.task = _task(ticket, entry.period)
         if note is not None:
-            entry.note = _note(note)
+            entry.note = rules.checked_note(note)
         if billable is not None:
             entry.billable = bool(billable)
-        new = _facts(entry)
+        new = rules.entry_facts(entry)
         changed = [k for k in new if new[k] != old[k]]
         if not changed:
             raise InvalidInput(_("Nothing to change: the entry already says this."))
@@ -353,20 +264,20 @@ def _adjust(
     others: tuple[bool, ...],
 ) -> TimeEntry:
     if any(others):
-        raise _frozen_refusal(entry)
+        raise rules.frozen_refusal(entry)
     before = effective_minutes(entry)
     if minutes is None or minutes == before:
-        if note is not None and _note(note) != entry.note:
-            raise _frozen_refusal(entry)
+        if note is not None and rules.checked_note(note) != entry.note:
+            raise rules.frozen_refusal(entry)
         raise InvalidInput(_("Nothing to change: the entry already says this."))
-    after = _minutes(minutes)
+    after = rules.checked_minutes(minutes)
     adjustment = _new_entry(
         actor=actor,
         ticket=ticket,
         consultant=entry.consultant,
         minutes=after - before,
         worked_on=entry.worked_on,
-        note=_note(note) if note is not None else entry.note,
+        note=rules.checked_note(note) if note is not None else entry.note,
         billable=entry.billable,
         adjusts=entry,
     )
@@ -394,7 +305,7 @@ def time_delete(*, actor: User, entry: TimeEntry | int) -> TimeEntry | None:
     minutes in the next open month (returned), the billed line staying as it was."""
     with transaction.atomic():
         entry, ticket, _rel = _locked_entry(actor, entry)
-        old = _facts(entry)
+        old = rules.entry_facts(entry)
         data: dict[str, Any] = {"entry": entry.pk, "old": old}
         adjustment = None
         if entry.statement_id is not None:
@@ -432,26 +343,16 @@ def _running(actor: User) -> Timer | None:
     return Timer.objects.select_related("ticket").filter(user_id=actor.pk).first()
 
 
-def _already_running(timer: Timer, ticket: Ticket) -> Conflict:
-    if timer.ticket_id == ticket.pk:
-        return Conflict(_("Your timer is already running on this ticket."), code="timer_here")
-    return Conflict(
-        _("Your timer is running on %(key)s: stop it there first, so its time is logged.")
-        % {"key": timer.ticket.key},
-        code="timer_running",
-    )
-
-
 def timer_start(*, actor: User, ticket: Ticket | int) -> Timer:
     """One running timer per person, kept on the server. Starting on another ticket never
     stops the running one silently: it is refused, naming where the timer runs."""
     _base.require_staff(actor)
     with transaction.atomic():
         ticket = _base.lock(actor=actor, ticket=ticket)
-        _require_service_staff(relations(actor, ticket))
+        rules.require_service_staff(relations(actor, ticket))
         running = _running(actor)
         if running is not None:
-            raise _already_running(running, ticket)
+            raise rules.timer_running_refusal(running, ticket)
         try:
             with transaction.atomic():
                 return Timer.objects.create(user=actor, ticket=ticket, started_at=timezone.now())
@@ -459,24 +360,14 @@ def timer_start(*, actor: User, ticket: Ticket | int) -> Timer:
             running = _running(actor)
             if running is None:
                 raise
-            raise _already_running(running, ticket) from None
-
-
-def _no_timer() -> Conflict:
-    return Conflict(_("No timer is running."), code="no_timer")
-
-
-def timer_elapsed(timer: Timer, now: datetime | None = None) -> int:
-    """Whole minutes, rounded up: a timer stopped after 10 seconds logs one minute."""
-    seconds = ((now or timezone.now()) - timer.started_at).total_seconds()
-    return max(1, math.ceil(seconds / 60))
+            raise rules.timer_running_refusal(running, ticket) from None
 
 
 def timer_stop(*, actor: User, note: str = "", billable: bool = True) -> TimeEntry:
     """Log the time the actor's timer ran, today, on its ticket; then the timer is gone."""
     timer = _running(actor)
     if timer is None:
-        raise _no_timer()
+        raise rules.no_timer()
     minutes = timer_elapsed(timer)
     if minutes > MAX_MINUTES:
         raise Conflict(
@@ -497,7 +388,7 @@ def timer_stop(*, actor: User, note: str = "", billable: bool = True) -> TimeEnt
         )
         stopped, _rows = Timer.objects.filter(pk=timer.pk, started_at=timer.started_at).delete()
         if not stopped:  # stopped or cancelled meanwhile: its time is not logged twice
-            raise _no_timer()
+            raise rules.no_timer()
     return entry
 
 
@@ -505,4 +396,4 @@ def timer_cancel(*, actor: User) -> None:
     """Forget the running timer without logging anything."""
     deleted, _rows = Timer.objects.filter(user_id=actor.pk).delete()
     if not deleted:
-        raise _no_timer()
+        raise rules.no_timer()
