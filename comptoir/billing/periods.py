@@ -14,6 +14,7 @@ from datetime import date, datetime
 from django.utils import timezone, translation
 from django.utils.dates import MONTHS
 
+from comptoir.accounts.models import Organisation
 from comptoir.billing.models import Statement
 
 
@@ -34,7 +35,12 @@ def previous_month(month: date) -> date:
 
 def open_period(organisation_id: int, when: date | datetime) -> date:
     """The month something dated `when` is billed in for this customer: its own month,
-    or the first later one whose statement is not issued yet."""
+    or the first later one whose statement is not issued yet.
+
+    Called inside an action's transaction: it locks the customer's row, as issuing a
+    statement does, so an entry written while its month is being issued waits and then
+    goes to the next month instead of landing, unbilled, in the issued one."""
+    list(Organisation.objects.select_for_update().filter(pk=organisation_id).values_list("pk"))
     month = month_of(when)
     issued = set(
         Statement.objects.filter(organisation_id=organisation_id, month__gte=month).values_list(
