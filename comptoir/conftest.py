@@ -172,6 +172,11 @@ class Browser:
 
 @pytest.fixture
 def browser(chromium, live_server):
+    # The rate limits count in the shared cache, whose table no test flush empties: each
+    # browser test starts with fresh counts, as it would on a fresh instance.
+    from django.core.cache import cache
+
+    cache.clear()
     context = chromium.new_context(viewport={"width": 1280, "height": 860}, locale="fr-FR")
     page = context.new_page()
     page.set_default_timeout(10_000)
