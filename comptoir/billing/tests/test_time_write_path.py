@@ -4,21 +4,20 @@ outside the billing actions — time (`actions.py`, the monthly job `tasks.py`),
 (`quotes.py`), rates (`rates.py`) and statements (`statements.py`, `statement_*.py`) —
 no code writes a billing row.
 
-A static check with `ast` over every module under comptoir/ but migrations, tests and
-conftest files: each call that writes a billing model through its manager
-(`TimeEntry.objects.filter(…).update(…)`), a related manager (`ticket.time_entries
-.create(…)`), a fresh instance (`Quote(…).save()`) or a variable that names one
-(`entry.save()`, `timer.delete()`) is reported. Aliased imports are followed.
+A static check with `ast` (comptoir/core/tests/write_scan.py) over every module under
+comptoir/ but migrations, tests and conftest files: each call that writes a billing model
+through its manager (`TimeEntry.objects.filter(…).update(…)`), a related manager
+(`ticket.time_entries.create(…)`), a fresh instance (`Quote(…).save()`) or a variable that
+names one (`entry.save()`, `timer.delete()`) is reported. Aliased imports are followed.
 """
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]  # comptoir/
+from comptoir.core.tests.write_scan import ROOT, WriteScan, scanned_files
+
 BILLING = ROOT / "billing"
-SKIPPED_DIRS = {"migrations", "tests"}
 
 
 def is_writer(path: Path) -> bool:
@@ -32,17 +31,6 @@ def is_writer(path: Path) -> bool:
 
 MODELS = {"Rate", "TimeTask", "TimeEntry", "Quote", "Statement", "StatementLine", "Timer"}
 MODULE = "comptoir.billing.models"
-QS_WRITES = {
-    "create",
-    "get_or_create",
-    "update_or_create",
-    "bulk_create",
-    "bulk_update",
-    "update",
-    "delete",
-}
-INSTANCE_WRITES = {"save", "delete"}
-MANAGERS = {"objects", "_default_manager", "_base_manager"}
 # Related managers pointing at billing rows, whatever object they hang from…
 RELATED = {
     "time_tasks": "TimeTask",
@@ -66,86 +54,26 @@ INSTANCE_NAMES = {
 }
 
 
-def _terminal(node: ast.AST) -> str | None:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    return None
+def _related(owner: str | None, attr: str) -> str | None:
+    if attr in RELATED and owner is not None:
+        return RELATED[attr]  # ticket.time_entries.create(…)
+    return OWNED.get((owner, attr))  # task.entries.all().delete()
 
 
-def _aliases(tree: ast.AST) -> dict[str, str]:
-    names = {m: m for m in MODELS}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module == MODULE:
-            for a in node.names:
-                if a.name in MODELS:
-                    names[a.asname or a.name] = a.name
-    return names
-
-
-def _written_model(call: ast.Call, aliases: dict[str, str]) -> str | None:
-    method = call.func.attr  # type: ignore[attr-defined]
-    receiver = call.func.value  # type: ignore[attr-defined]
-    if method in INSTANCE_WRITES:
-        if isinstance(receiver, ast.Call) and _terminal(receiver.func) in aliases:
-            return aliases[_terminal(receiver.func)]  # Quote(…).save()
-        name = _terminal(receiver)
-        if name in INSTANCE_NAMES and isinstance(receiver, ast.Name | ast.Attribute):
-            return INSTANCE_NAMES[name]  # entry.save(), self.timer.delete()
-    if method not in QS_WRITES | INSTANCE_WRITES:
-        return None
-    node = receiver
-    while isinstance(node, ast.Call | ast.Attribute | ast.Subscript):
-        if isinstance(node, ast.Call):
-            node = node.func
-            continue
-        if isinstance(node, ast.Subscript):
-            node = node.value
-            continue
-        owner = _terminal(node.value)
-        if node.attr in MANAGERS and owner in aliases:
-            return aliases[owner]  # TimeEntry.objects.filter(…).update(…)
-        if node.attr in RELATED and owner is not None:
-            return RELATED[node.attr]  # ticket.time_entries.create(…)
-        if (owner, node.attr) in OWNED:
-            return OWNED[(owner, node.attr)]  # task.entries.all().delete()
-        node = node.value
-    return None
+SCAN = WriteScan({MODULE: MODELS}, INSTANCE_NAMES, related=_related)
 
 
 def violations(source: str, path: Path) -> list[str]:
-    tree = ast.parse(source, filename=str(path))
-    aliases = _aliases(tree)
-    found = []
-    for node in ast.walk(tree):
-        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
-            continue
-        model = _written_model(node, aliases)
-        if model is not None:
-            where = path.relative_to(ROOT.parent) if path.is_relative_to(ROOT.parent) else path
-            found.append(f"{where}:{node.lineno}: {ast.unparse(node.func)}(…) writes {model}")
-    return found
-
-
-def scanned_files() -> list[Path]:
-    out = []
-    for path in sorted(ROOT.rglob("*.py")):
-        if set(path.relative_to(ROOT).parts[:-1]) & SKIPPED_DIRS or path.name == "conftest.py":
-            continue
-        if is_writer(path):
-            continue
-        out.append(path)
-    return out
+    return SCAN.violations(source, path)
 
 
 def test_only_the_billing_actions_write_billing_rows():
-    files = scanned_files()
+    files = scanned_files(is_writer)
     assert BILLING / "selectors.py" in files
     assert BILLING / "views" / "time.py" in files
     assert ROOT / "tickets" / "actions" / "assignment.py" in files
     assert BILLING / "actions.py" not in files and BILLING / "tasks.py" not in files
-    found = [v for path in files for v in violations(path.read_text(encoding="utf-8"), path)]
+    found = SCAN.scan(files)
     assert found == [], "Write through comptoir.billing's actions instead:\n" + "\n".join(found)
 
 
