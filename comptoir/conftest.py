@@ -4,11 +4,16 @@ people across tenants, so every test can try another tenant's objects in one lin
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.db import connection
+from django.test import Client
 
 from comptoir.accounts.models import Organisation, Role, Site, User
 from comptoir.catalog.models import Category, Desk, ServiceMember
@@ -108,6 +113,46 @@ def world(db):
 
 def pg_only(reason: str = "needs PostgreSQL (row locks across connections)"):
     return pytest.mark.skipif(connection.vendor != "postgresql", reason=reason)
+
+
+@pytest.fixture
+def login() -> Callable[[User], Client]:
+    """`login(user)`: a client signed in as that person."""
+
+    def make(user: User) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make
+
+
+# --- Frozen time, in the presets' time zone ----------------------------------------------
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def paris(*args: int) -> datetime:
+    return datetime(*args, tzinfo=PARIS)
+
+
+@pytest.fixture
+def clock() -> Iterator[Callable[..., datetime]]:
+    """`clock(2026, 1, 15, 10)` freezes the time at that Paris moment (and moves it)."""
+    traveller = None
+
+    def go(*args: int) -> datetime:
+        nonlocal traveller
+        if traveller is not None:
+            traveller.stop()
+        moment = paris(*args)
+        traveller = time_machine.travel(moment, tick=False)
+        traveller.start()
+        return moment
+
+    yield go
+    if traveller is not None:
+        traveller.stop()
 
 
 # --- Real browser (Debian's Chromium through Playwright) -------------------------------

@@ -1,64 +1,26 @@
-"""Time tests' helpers: seed 004's assistance ticket, a frozen clock in Paris, a snapshot of
-every row a time action may write (to prove a refusal wrote nothing), and signed-in
-clients. The presets and the `world` come from comptoir/conftest.py."""
+"""Time tests' helpers: seed 004's assistance ticket, and a snapshot of every row a time
+action may write (to prove a refusal wrote nothing). The presets, the `world`, the Paris
+`clock` and the signed-in clients (`login`) come from comptoir/conftest.py."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
-from django.test import Client
 
 from comptoir.accounts.models import User
 from comptoir.billing.models import Statement, TimeEntry, Timer, TimeTask
 from comptoir.tickets.models import Event, Ticket
 from comptoir.tickets.tests.helpers import file_ticket
 
-PARIS = ZoneInfo("Europe/Paris")
-
-
-def paris(*args: int) -> datetime:
-    return datetime(*args, tzinfo=PARIS)
-
-
-@pytest.fixture
-def clock() -> Iterator[Callable[..., datetime]]:
-    """`clock(2026, 1, 15, 10)` freezes the time at that Paris moment (and moves it)."""
-    traveller = None
-
-    def go(*args: int) -> datetime:
-        nonlocal traveller
-        if traveller is not None:
-            traveller.stop()
-        moment = paris(*args)
-        traveller = time_machine.travel(moment, tick=False)
-        traveller.start()
-        return moment
-
-    yield go
-    if traveller is not None:
-        traveller.stop()
-
 
 @pytest.fixture
 def n123(world) -> Ticket:
     """Seed 004: a customer files a user-assistance request on the n123 desk."""
     return file_ticket(world.customer, "n123", title="Création de l'utilisateur Fabrice")
-
-
-@pytest.fixture
-def login() -> Callable[[User], Client]:
-    def make(user: User) -> Client:
-        client = Client()
-        client.force_login(user)
-        return client
-
-    return make
 
 
 def issue(org, month: date, admin: User) -> Statement:

@@ -1,26 +1,13 @@
-"""Console test helpers: a signed-in client per person, and the URLs of a ticket."""
+"""Console test helpers: the URLs of a ticket (signed-in clients: `login`, in
+comptoir/conftest.py)."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
-import pytest
-from django.test import Client
 from django.urls import reverse
 
-from comptoir.accounts.models import User
 from comptoir.tickets.models import Ticket
-
-
-@pytest.fixture
-def login() -> Callable[[User], Client]:
-    def make(user: User) -> Client:
-        client = Client()
-        client.force_login(user)
-        return client
-
-    return make
 
 
 def ticket_url(ticket: Ticket) -> str:

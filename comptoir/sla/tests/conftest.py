@@ -8,22 +8,15 @@ gives 4 business hours to the first response and 8 to the resolution, warned at 
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 
 from comptoir.catalog.models import Priority
+from comptoir.conftest import paris as paris  # the tests' Paris moments; `clock` is there too
 from comptoir.sla.models import SlaAlert
 from comptoir.sla.tasks import sla_watch
 from comptoir.tickets.models import Ticket
 from comptoir.tickets.tests.helpers import file_ticket
-
-PARIS = ZoneInfo("Europe/Paris")
-
-
-def paris(*args: int) -> datetime:
-    return datetime(*args, tzinfo=PARIS)
 
 
 def prio(code: str) -> Priority:
@@ -42,25 +35,6 @@ def watch() -> dict[str, int]:
 def alerts(ticket: Ticket) -> list[tuple[str, str, datetime]]:
     qs = SlaAlert.objects.filter(ticket_id=ticket.pk).order_by("due_at", "id")
     return list(qs.values_list("target", "level", "due_at"))
-
-
-@pytest.fixture
-def clock():
-    """`clock(*paris_args)` freezes the time there (Paris local time)."""
-    traveller = None
-
-    def go(*args: int) -> datetime:
-        nonlocal traveller
-        if traveller is not None:
-            traveller.stop()
-        moment = paris(*args)
-        traveller = time_machine.travel(moment, tick=False)
-        traveller.start()
-        return moment
-
-    yield go
-    if traveller is not None:
-        traveller.stop()
 
 
 @pytest.fixture
