@@ -115,16 +115,17 @@ def pg_only(reason: str = "needs PostgreSQL (row locks across connections)"):
     return pytest.mark.skipif(connection.vendor != "postgresql", reason=reason)
 
 
+def signed_in(user: User) -> Client:
+    """A client signed in as that person (also the `login` fixture, for module helpers)."""
+    client = Client()
+    client.force_login(user)
+    return client
+
+
 @pytest.fixture
 def login() -> Callable[[User], Client]:
     """`login(user)`: a client signed in as that person."""
-
-    def make(user: User) -> Client:
-        client = Client()
-        client.force_login(user)
-        return client
-
-    return make
+    return signed_in
 
 
 # --- Frozen time, in the presets' time zone ----------------------------------------------

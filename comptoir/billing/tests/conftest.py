@@ -13,8 +13,13 @@ import pytest
 
 from comptoir.accounts.models import User
 from comptoir.billing.models import Statement, TimeEntry, Timer, TimeTask
+from comptoir.billing.tests.test_statements import in_february  # noqa: F401 (fixture)
 from comptoir.tickets.models import Event, Ticket
 from comptoir.tickets.tests.helpers import file_ticket
+
+# The statements' pages, files and API run on 10 February 2026 in Paris: January has ended,
+# February has not (`pytestmark = ON_10_FEBRUARY`).
+ON_10_FEBRUARY = [pytest.mark.django_db, pytest.mark.usefixtures("in_february")]
 
 
 @pytest.fixture

@@ -14,16 +14,10 @@ from django.test import Client
 from comptoir.api.actions import token_create
 from comptoir.billing import statements
 from comptoir.billing.models import Statement, StatementLine
-from comptoir.billing.tests.test_statements import (
-    JAN,
-    in_february,  # noqa: F401 (fixture)
-    log,
-    seed_january,
-    set_rate,
-    ticket,
-)
+from comptoir.billing.tests.conftest import ON_10_FEBRUARY
+from comptoir.billing.tests.test_statements import JAN, log, seed_january, set_rate, ticket
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_february")]
+pytestmark = ON_10_FEBRUARY
 
 
 def api(user) -> Client:

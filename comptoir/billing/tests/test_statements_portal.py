@@ -11,29 +11,16 @@ import io
 import re
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from pypdf import PdfReader
 
 from comptoir.billing import statements
 from comptoir.billing.models import Statement, StatementLine, TimeEntry
-from comptoir.billing.tests.test_statements import (
-    JAN,
-    in_february,  # noqa: F401 (fixture)
-    log,
-    seed_january,
-    set_rate,
-    ticket,
-)
-from comptoir.conftest import make_user
+from comptoir.billing.tests.conftest import ON_10_FEBRUARY
+from comptoir.billing.tests.test_statements import JAN, log, seed_january, set_rate, ticket
+from comptoir.conftest import make_user, signed_in
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_february")]
-
-
-def client_for(user) -> Client:
-    c = Client()
-    c.force_login(user)
-    return c
+pytestmark = ON_10_FEBRUARY
 
 
 def urls(st: Statement) -> list[str]:
@@ -71,7 +58,7 @@ def issued(world) -> dict[str, Statement]:
 
 
 def test_a_customer_manager_reads_and_downloads_their_statements(world, issued):
-    c = client_for(world.customer_manager)
+    c = signed_in(world.customer_manager)
     listing = c.get(reverse("portal_billing:statements"))
     assert listing.status_code == 200
     html = listing.content.decode()
@@ -95,13 +82,13 @@ def test_a_customer_manager_reads_and_downloads_their_statements(world, issued):
 
 def test_a_draft_is_not_in_the_portal(world):
     seed_january(world)
-    c = client_for(world.customer_manager)
+    c = signed_in(world.customer_manager)
     html = c.get(reverse("portal_billing:statements")).content.decode()
     assert "2026-01-ALPHA" not in html
 
 
 def test_another_organisations_statement_is_a_404_everywhere(world, issued):
-    c = client_for(world.customer_manager)
+    c = signed_in(world.customer_manager)
     before = written()
     for url in urls(issued["beta"]):
         response = c.get(url)
@@ -115,7 +102,7 @@ def test_another_organisations_statement_is_a_404_everywhere(world, issued):
 
 @pytest.mark.parametrize("who", ["customer", "outsider", "agent", "manager", "admin"])
 def test_others_get_the_portals_404(world, issued, who):
-    c = client_for(getattr(world, who))
+    c = signed_in(getattr(world, who))
     before = written()
     assert c.get(reverse("portal_billing:statements")).status_code == 404
     for url in urls(issued["alpha"]) + urls(issued["beta"]):
@@ -125,7 +112,7 @@ def test_others_get_the_portals_404(world, issued, who):
 
 def test_beta_s_manager_reads_only_beta(world, issued):
     beate = make_user("beate", "customer_manager", site=world.b1)
-    c = client_for(beate)
+    c = signed_in(beate)
     html = c.get(reverse("portal_billing:statements")).content.decode()
     assert "2026-01-BETA" in html and "2026-01-ALPHA" not in html
     assert c.get(urls(issued["beta"])[0]).status_code == 200
@@ -135,7 +122,7 @@ def test_beta_s_manager_reads_only_beta(world, issued):
 def test_the_portal_list_costs_the_same_queries_for_1_or_12_statements(
     world, django_assert_max_num_queries
 ):
-    c = client_for(world.customer_manager)
+    c = signed_in(world.customer_manager)
     for month in range(1, 13):
         Statement.objects.create(
             organisation=world.org_a,

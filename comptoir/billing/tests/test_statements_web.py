@@ -10,27 +10,14 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from comptoir.billing.models import Rate, Statement, StatementLine, TimeEntry
-from comptoir.billing.tests.test_statements import (
-    JAN,
-    in_february,  # noqa: F401 (fixture)
-    log,
-    seed_january,
-    set_rate,
-    ticket,
-)
+from comptoir.billing.tests.conftest import ON_10_FEBRUARY
+from comptoir.billing.tests.test_statements import JAN, log, seed_january, set_rate, ticket
+from comptoir.conftest import signed_in
 
-# Every test runs on 10 February 2026 in Paris: January has ended, February has not.
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_february")]
-
-
-def client_for(user) -> Client:
-    c = Client()
-    c.force_login(user)
-    return c
+pytestmark = ON_10_FEBRUARY
 
 
 def page_url(org, month: str = "2026-01") -> str:
@@ -52,7 +39,7 @@ def written() -> tuple:
 
 def test_the_draft_page_shows_lines_by_ticket_totals_and_rules(world):
     seed = seed_january(world)
-    response = client_for(world.manager).get(page_url(world.org_a))
+    response = signed_in(world.manager).get(page_url(world.org_a))
     assert response.status_code == 200
     html = response.content.decode()
     assert "2026-01-ALPHA" in html and seed["assistance"].key in html
@@ -61,13 +48,13 @@ def test_the_draft_page_shows_lines_by_ticket_totals_and_rules(world):
     assert "1 h 15" in html and "gisele" in html
     assert 'id="statement-rules"' in html and 'id="statement-quotes"' in html
     assert 'name="confirm"' not in html  # a service manager reads, an administrator issues
-    english = client_for(world.colleague)  # not staff: the console's 404
+    english = signed_in(world.colleague)  # not staff: the console's 404
     assert english.get(page_url(world.org_a)).status_code == 404
 
 
 def test_an_administrator_issues_after_confirming(world):
     seed_january(world)
-    admin = client_for(world.admin)
+    admin = signed_in(world.admin)
     page = admin.get(page_url(world.org_a)).content.decode()
     assert 'name="confirm"' in page
     before = written()
@@ -89,7 +76,7 @@ def test_an_administrator_issues_after_confirming(world):
 def test_the_current_month_cannot_be_issued_from_the_page(world):
     set_rate(world)
     log(ticket(world), world.agent, 30, on=date(2026, 2, 3))
-    admin = client_for(world.admin)
+    admin = signed_in(world.admin)
     html = admin.get(page_url(world.org_a, "2026-02")).content.decode()
     assert 'name="confirm"' not in html
     admin.post(issue_url(world.org_a, "2026-02"), {"confirm": "1"})
@@ -99,7 +86,7 @@ def test_the_current_month_cannot_be_issued_from_the_page(world):
 @pytest.mark.parametrize("who", ["agent", "customer", "customer_manager"])
 def test_others_get_the_consoles_404_and_write_nothing(world, who):
     seed_january(world)
-    c = client_for(getattr(world, who))
+    c = signed_in(getattr(world, who))
     rate = Rate.objects.get()
     before = written()
     urls = [
@@ -123,7 +110,7 @@ def test_others_get_the_consoles_404_and_write_nothing(world, who):
 
 def test_a_service_manager_neither_issues_nor_sets_rates(world):
     seed_january(world)
-    c = client_for(world.manager)
+    c = signed_in(world.manager)
     before = written()
     c.post(issue_url(world.org_a), {"confirm": "1"})
     c.post(
@@ -140,7 +127,7 @@ def test_a_service_manager_neither_issues_nor_sets_rates(world):
 
 
 def test_bad_addresses_are_404(world):
-    c = client_for(world.admin)
+    c = signed_in(world.admin)
     for url in (
         page_url(world.org_a, "2026-13"),
         page_url(world.org_a, "janvier"),
@@ -165,7 +152,7 @@ def test_the_list_crosses_customers_and_months(world):
         issued_by=world.admin,
         totals={"by_mode": {"time": "12.00", "quote": "0.00"}, "grand": "12.00"},
     )
-    c = client_for(world.manager)
+    c = signed_in(world.manager)
     html = c.get(reverse("billing:statements") + "?month=2026-01").content.decode()
     assert "Alpha SA" in html and "1\xa0380,00" in html
     assert "Beta GmbH" in html and "2026-01-BETA" in html
@@ -179,7 +166,7 @@ def test_the_list_crosses_customers_and_months(world):
 
 def test_pages_cost_the_same_queries_for_3_or_30_tickets(world, django_assert_max_num_queries):
     set_rate(world)
-    c = client_for(world.admin)
+    c = signed_in(world.admin)
     made = [ticket(world, title=f"Demande {i}") for i in range(30)]
 
     def counted(url: str) -> int:
@@ -206,7 +193,7 @@ def test_pages_cost_the_same_queries_for_3_or_30_tickets(world, django_assert_ma
 
 
 def test_an_administrator_sets_and_deletes_rates_in_the_console(world):
-    c = client_for(world.admin)
+    c = signed_in(world.admin)
     url = reverse("billing:rates", kwargs={"org": world.org_a.pk})
     assert c.get(url).status_code == 200
     bad = c.post(
@@ -262,7 +249,7 @@ def test_the_django_admin_shows_rates_and_statements_read_only(world):
     world.admin.save(update_fields=["is_staff", "is_superuser"])
     seed_january(world)
     st = statements.statement_issue(actor=world.admin, organisation=world.org_a, month=JAN)
-    c = client_for(world.admin)
+    c = signed_in(world.admin)
     for url in (
         "/admin/billing/rate/",
         "/admin/billing/statement/",
