@@ -32,7 +32,7 @@ from comptoir.tickets import actions
 from comptoir.tickets.models import Ticket
 
 DAYS = 70
-COUNT = 48  # incidents and requests over the DAYS, besides the quoted changes
+COUNT = 30  # incidents and requests over the DAYS, besides the quoted changes
 SEED = 2026
 
 # (desk, type, category, customers, agents, titles)
