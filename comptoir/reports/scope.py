@@ -89,7 +89,8 @@ class Filters:
 def _id(raw: str | None, fieldname: str) -> int | None:
     if not raw:
         return None
-    if not raw.isdigit() or len(raw) > 18:
+    # `isdigit` alone lets "²" through, which `int` refuses.
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
         raise InvalidInput(_("Choose a value from the list."), field=fieldname)
     return int(raw)
 

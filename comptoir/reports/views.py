@@ -39,9 +39,8 @@ def _refused(request: HttpRequest, error: PermissionDenied) -> HttpResponse:
 def me(request: HttpRequest) -> HttpResponse:
     """The agent's dashboard: my queues, my tickets near a breach, recent activity."""
     actor = request.user
-    raw = request.GET.get("hours", "")
-    hours = int(raw) if raw.isdigit() and int(raw) in agent.NEAR_HOURS else None
-    hours = hours or agent.DEFAULT_NEAR_HOURS
+    offered = {str(h): h for h in agent.NEAR_HOURS}
+    hours = offered.get(request.GET.get("hours", ""), agent.DEFAULT_NEAR_HOURS)
     ctx = {
         "queues": agent.queue_counts(actor),
         "held": agent.held_by_status(actor),

@@ -67,6 +67,10 @@ def test_near_breach_lists_my_work_due_soon_overdue_first(world, people, factory
     assert overdue.key in html and later.key not in html
     # An hour count not offered falls back to the default.
     assert len(c.get(f"{ME}?hours=999").context["near"]) == 2
+    for odd in ("%C2%B2", "9" * 5000, "-1", "4.0"):
+        response = c.get(f"{ME}?hours={odd}")
+        assert response.status_code == 200
+        assert response.context["hours"] == 4
     # The other agent of the service sees the free one and theirs, not the one I hold.
     near = login(world.agent2).get(ME).context["near"]
     assert [t.key for t in near] == [soon.key, theirs.key]

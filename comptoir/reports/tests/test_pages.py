@@ -198,6 +198,7 @@ def test_unknown_export_is_404(world, login):
         ("from=2020-01-01&to=2025-01-01&bucket=day", "bucket", "wider bucket"),
         ("bucket=hour", "bucket", "day, week or month"),
         ("desk=abc", "desk", "from the list"),
+        ("service=%C2%B2", "service", "from the list"),  # "²" passes str.isdigit
     ],
 )
 def test_a_bad_period_is_explained(world, login, query, field, message):
