@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
+from comptoir.billing.durations import format_minutes
 from comptoir.billing.models import LineKind
 from comptoir.billing.periods import month_label
 
@@ -28,12 +29,8 @@ def money(value: Decimal | None, currency: str = "") -> str:
 
 
 def duration(minutes: int) -> str:
-    """ "45 min", "1 h 15", "-0 h 30": a time people read at a glance."""
-    sign, size = ("-", -minutes) if minutes < 0 else ("", minutes)
-    hours, rest = divmod(size, 60)
-    if not hours:
-        return f"{sign}{rest} min"
-    return f"{sign}{hours} h {rest:02d}" if rest else f"{sign}{hours} h"
+    """A statement reads its times exactly as the time panel does ("45 min", "1 h 15")."""
+    return format_minutes(minutes)
 
 
 def month_text(month: dt.date) -> str:
