@@ -144,7 +144,7 @@ def ticket_time(request: HttpRequest, key: str) -> TicketTimeOut:
     totals, per consultant too."""
     user = actor(request)
     ticket = get_ticket(request, key)
-    if not sel.time_standing(actor=user, ticket=ticket).sees:
+    if not sel.sees_time(actor=user, ticket=ticket):
         raise PermissionDenied(
             _("Only the staff of the ticket's service see its time."), code="not_service_agent"
         )

@@ -8,20 +8,17 @@ page, open, with what was typed and the error next to its field.
 
 from __future__ import annotations
 
-from datetime import date
-
 from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from comptoir.billing import actions
 from comptoir.billing import selectors as sel
 from comptoir.billing.durations import format_minutes
-from comptoir.billing.periods import month_label
+from comptoir.billing.statement_format import month_text
 from comptoir.billing.time_forms import TimeEditForm, TimeLogForm, TimerStopForm
 from comptoir.console.views.common import safe_next, ticket_or_404, ticket_url
 from comptoir.console.views.ticket import render_ticket
@@ -103,7 +100,7 @@ def correct(request: HttpRequest, pk: int) -> HttpResponse:
     if result.adjusts_id is not None:
         message = _("Already billed: the correction (%(delta)s) is counted in %(month)s.") % {
             "delta": format_minutes(result.minutes),
-            "month": _month(result.period),
+            "month": month_text(result.period),
         }
     else:
         message = _("Time entry corrected.")
@@ -121,7 +118,7 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(
                 request,
                 _("Already billed: its time is taken off in %(month)s.")
-                % {"month": _month(result.period)},
+                % {"month": month_text(result.period)},
             )
         else:
             messages.success(request, _("Time entry deleted."))
@@ -164,7 +161,3 @@ def timer_cancel(request: HttpRequest) -> HttpResponse:
     if error is None:
         messages.success(request, _("Timer cancelled: nothing was logged."))
     return _back(request)
-
-
-def _month(month: date) -> str:
-    return month_label(month, (translation.get_language() or "fr")[:2])
