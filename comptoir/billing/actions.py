@@ -160,20 +160,24 @@ def _locked_entry(actor: User, entry: TimeEntry | int) -> tuple[TimeEntry, Ticke
     see the ticket's time gets the same NotFound as for a missing entry."""
     _base.require_staff(actor)
     pk = entry.pk if isinstance(entry, TimeEntry) else entry
+    missing = NotFound(_("This time entry was not found."))
     ticket_id = TimeEntry.objects.filter(pk=pk).values_list("ticket_id", flat=True).first()
     if ticket_id is None:
-        raise NotFound()
-    ticket = _base.lock(actor=actor, ticket=ticket_id)
+        raise missing
+    try:
+        ticket = _base.lock(actor=actor, ticket=ticket_id)
+    except NotFound:
+        raise missing from None
     rel = relations(actor, ticket)
     if not rel & {Actor.AGENT, Actor.ADMIN}:
-        raise NotFound()
+        raise missing
     found = (
         TimeEntry.objects.select_related("consultant", "statement")
         .filter(pk=pk, ticket_id=ticket.pk)
         .first()
     )
     if found is None:
-        raise NotFound()
+        raise missing
     if found.consultant_id != actor.pk and not rel & {Actor.MANAGER, Actor.ADMIN}:
         raise PermissionDenied(
             _("You may change only your own time entries."), code="not_your_entry"

@@ -271,7 +271,10 @@ def test_another_tenants_ticket_and_entry_are_not_found(world, clock):
     for who in (world.agent, world.manager):
         with unchanged(), pytest.raises(NotFound):
             time.time_log(actor=who, ticket=theirs, minutes=5, worked_on=date(2026, 1, 20))
-        with unchanged(), pytest.raises(NotFound):
+        # the same words as for an entry that does not exist: no existence oracle
+        with unchanged(), pytest.raises(NotFound, match="Cette saisie de temps est introuvable"):
             time.time_correct(actor=who, entry=entry, minutes=5)
-        with unchanged(), pytest.raises(NotFound):
+        with unchanged(), pytest.raises(NotFound, match="Cette saisie de temps est introuvable"):
             time.time_delete(actor=who, entry=entry)
+        with unchanged(), pytest.raises(NotFound, match="Cette saisie de temps est introuvable"):
+            time.time_delete(actor=who, entry=10**9)
