@@ -9,20 +9,14 @@ import io
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.utils.translation import get_language
 
-from comptoir.accounts.models import Organisation
 from comptoir.billing.statement_csv import csv_lines
 from comptoir.billing.statement_lines import StatementDoc
 from comptoir.billing.statement_pdf import statement_pdf
 from comptoir.billing.statement_xlsx import write_xlsx
+from comptoir.cmdb.reports import provider_name
 
 FORMATS = ("csv", "xlsx", "pdf")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def provider_name() -> str:
-    found = Organisation.objects.filter(is_provider=True).order_by("pk").values_list("name")
-    row = found.first()
-    return row[0] if row else "Comptoir"
 
 
 def export_response(doc: StatementDoc, fmt: str) -> HttpResponse:
