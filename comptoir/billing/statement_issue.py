@@ -21,11 +21,11 @@ from django.utils.translation import gettext as _
 
 from comptoir.accounts.models import Organisation, User
 from comptoir.billing.models import Quote, QuoteStatus, Statement, StatementLine, TimeEntry
-from comptoir.billing.periods import month_label, month_of, next_month
+from comptoir.billing.periods import month_label, month_of
 from comptoir.billing.statement_compute import compute_month
 from comptoir.billing.statement_lines import Line, statement_number
 from comptoir.billing.statement_rules import with_text
-from comptoir.billing.statement_selectors import may_issue
+from comptoir.billing.statement_selectors import may_issue, month_has_ended
 from comptoir.core.errors import Conflict, InvalidInput, PermissionDenied
 
 
@@ -54,7 +54,7 @@ def _check(actor: User, organisation: Organisation, month: dt.date) -> dt.date:
     if organisation.is_provider:
         raise InvalidInput(_("Statements are issued to customer organisations."))
     month = month_of(month)
-    if next_month(month) > timezone.localdate():
+    if not month_has_ended(month, timezone.localdate()):
         raise InvalidInput(
             _("%(month)s has not ended yet: a month is issued once it is over.")
             % {"month": month_label(month, get_language() or "fr")},

@@ -23,7 +23,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from comptoir.accounts.models import Organisation
 from comptoir.billing import statements as st
-from comptoir.billing.periods import month_of, previous_month
 from comptoir.billing.statement_format import month_text
 from comptoir.billing.statement_rules import rule_texts
 from comptoir.billing.views.statement_exports import FORMATS, export_response
@@ -47,10 +46,7 @@ def parse_month(value: str | None) -> dt.date | None:
 
 
 def month_choices(today: dt.date) -> list[tuple[str, str]]:
-    months = [month_of(today)]
-    while len(months) < LIST_MONTHS:
-        months.append(previous_month(months[-1]))
-    return [(f"{m:%Y-%m}", month_text(m)) for m in months]
+    return [(f"{m:%Y-%m}", month_text(m)) for m in st.recent_months(today, LIST_MONTHS)]
 
 
 def _reader(request: HttpRequest) -> None:
@@ -80,7 +76,7 @@ def statement_list(request: HttpRequest) -> HttpResponse:
     month = parse_month(request.GET.get("month"))
     org_param = request.GET.get("organisation", "")
     organisation = int(org_param) if org_param.isdigit() and len(org_param) < 10 else None
-    months = [month] if month else [month_of(today), previous_month(month_of(today))]
+    months = [month] if month else st.recent_months(today, 2)
     rows = st.statement_overview(actor=request.user, months=months, organisation_id=organisation)
     ctx = {
         "rows": rows,
