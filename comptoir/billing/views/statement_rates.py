@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from comptoir.accounts.models import Organisation
 from comptoir.billing import rates as rt
+from comptoir.billing import statements as st
 from comptoir.billing.models import Rate, RoundingMode
 from comptoir.billing.periods import month_of
 from comptoir.billing.views.statements import parse_month
@@ -59,18 +60,18 @@ def _reader(request: HttpRequest) -> None:
         raise Http404()
 
 
-def _customer(pk: int) -> Organisation:
-    found = Organisation.objects.filter(pk=pk, is_provider=False).first()
-    if found is None:
-        raise Http404()
-    return found
+def _customer(request: HttpRequest, pk: int) -> Organisation:
+    try:
+        return st.customer_get(actor=request.user, pk=pk)
+    except DomainError:
+        raise Http404() from None
 
 
 @staff_required
 def rate_index(request: HttpRequest) -> HttpResponse:
     _reader(request)
     month = month_of(timezone.localdate())
-    orgs = list(Organisation.objects.filter(is_provider=False).order_by("name", "pk"))
+    orgs = list(st.customers(actor=request.user))
     current: dict[int, Rate] = {}
     own = Rate.objects.filter(contract__isnull=True, valid_from__lte=month)
     for rate in own.order_by("organisation_id", "-valid_from"):
@@ -102,7 +103,7 @@ def _page(request: HttpRequest, org: Organisation, form: RateForm | None) -> Htt
 @staff_required
 def rates(request: HttpRequest, org: int) -> HttpResponse:
     _reader(request)
-    organisation = _customer(org)
+    organisation = _customer(request, org)
     if request.method != "POST":
         return _page(request, organisation, None)
     form = RateForm(request.POST, contracts=_contracts(organisation))
@@ -138,7 +139,7 @@ def rates(request: HttpRequest, org: int) -> HttpResponse:
 @staff_required
 def rate_delete(request: HttpRequest, org: int, pk: int) -> HttpResponse:
     _reader(request)
-    organisation = _customer(org)
+    organisation = _customer(request, org)
     try:
         rate = rt.rate_get(actor=request.user, organisation=organisation, pk=pk)
     except DomainError:
