@@ -10,7 +10,6 @@ that a spreadsheet would run as a formula are written as text.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from decimal import Decimal
 
@@ -19,14 +18,8 @@ from django.utils.translation import gettext as _
 
 from comptoir.billing.statement_format import kind_label, language
 from comptoir.billing.statement_lines import Line, StatementDoc
-from comptoir.cmdb.reports import without_formula
-
-
-class _Echo:
-    """csv.writer writes into this and gets the line back, to yield it at once."""
-
-    def write(self, value: str) -> str:
-        return value
+from comptoir.core.csvstream import without_formula
+from comptoir.core.csvstream import writer as csv_writer
 
 
 def dialect() -> tuple[str, str]:
@@ -114,7 +107,7 @@ def csv_lines(doc: StatementDoc, language: str) -> Iterator[str]:
 
 def _lines(doc: StatementDoc) -> Iterator[str]:
     field_sep, decimal_sep = dialect()
-    writer = csv.writer(_Echo(), delimiter=field_sep)
+    writer = csv_writer(field_sep)
     yield "\ufeff"
     yield writer.writerow(header())
     for line in doc.iter_lines():

@@ -192,8 +192,3 @@ def report_csv_rows(*, actor: User, filters: ReportFilters) -> Iterator[list[str
         ]
 
 
-def without_formula(value: str) -> str:
-    """A cell a spreadsheet would run as a formula is written as text (CSV injection)."""
-    if value and value[0] in "=+-@\t\r":
-        return "'" + value
-    return value

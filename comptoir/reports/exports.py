@@ -9,13 +9,12 @@ it is read, so a million tickets never sit in memory.
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from django.utils.translation import gettext as _
 
-from comptoir.cmdb.reports import without_formula
+from comptoir.core.csvstream import csv_lines  # noqa: F401 (the views stream through it)
 from comptoir.reports import selectors as sel
 from comptoir.reports.scope import Filters, Scope
 from comptoir.reports.tables import BREACH_COLUMNS, breach_row
@@ -39,21 +38,6 @@ TICKET_FIELDS = (
     "assignee__first_name",
     "assignee__last_name",
 )
-
-
-class _Echo:
-    """A file-like object that hands back what the csv writer writes to it."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def csv_lines(rows: Iterable[list[Any]]) -> Iterator[str]:
-    """CSV text, one line at a time, with a BOM so spreadsheets read it as UTF-8."""
-    writer = csv.writer(_Echo())
-    yield "\ufeff"
-    for row in rows:
-        yield writer.writerow([without_formula("" if v is None else str(v)) for v in row])
 
 
 def ticket_header() -> list[str]:

@@ -8,10 +8,8 @@ whole of it as CSV, streamed row by row from a database cursor.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
-from collections.abc import Iterator
 
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
@@ -25,6 +23,7 @@ from comptoir.accounts.selectors import visible_organisations, visible_sites
 from comptoir.cmdb import reports
 from comptoir.cmdb.models import ContractCategory
 from comptoir.cmdb.pdf import ci_sheet_pdf
+from comptoir.core.csvstream import csv_lines
 from comptoir.core.errors import DomainError
 
 PAGE_ROWS = 200
@@ -108,20 +107,6 @@ def contracts_report(request: HttpRequest) -> HttpResponse:
         "query": request.GET.urlencode(),
     }
     return render(request, "console/cmdb/contracts_report.html", ctx)
-
-
-class _Echo:
-    """csv.writer writes into this and gets the line back, to yield it at once."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def csv_lines(rows: Iterator[list[str]]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield "\ufeff"  # so spreadsheets read the file as UTF-8
-    for row in rows:
-        yield writer.writerow([reports.without_formula(v) for v in row])
 
 
 @require_GET
