@@ -190,5 +190,3 @@ def report_csv_rows(*, actor: User, filters: ReportFilters) -> Iterator[list[str
             str(len(names)),
             ", ".join(names),
         ]
-
-
