@@ -151,3 +151,84 @@ def _postgresql(server_url: str) -> Iterator[Scratch]:
             admin.execute(
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
             )
+
+
+# Workload databases: `comptoir bench seed` fills one and keeps it, `comptoir bench run`
+# measures it, `comptoir bench drop` removes it. A million tickets take minutes to write, so
+# one seeding serves many runs; the name still starts with PREFIX, so the steps that empty
+# or fill tables accept it and the configured database stays out of reach.
+WORKLOADS = ROOT / "var" / "bench"
+
+
+def workload_name(name: str) -> str:
+    """`w100k` → `comptoir_bench_w100k`; letters, digits and underscores only."""
+    if not name or not all(c.isalnum() or c == "_" for c in name) or not name.isascii():
+        raise CommandError(f"a workload name is letters, digits and _ only, not {name!r}")
+    return PREFIX + name.lower()
+
+
+def workload_database(name: str, server_url: str | None, *, create: bool) -> Scratch:
+    """The kept database of workload `name`: a SQLite file under var/bench/, or with
+    `server_url` a database on that PostgreSQL server. `create` makes it afresh (dropping
+    an earlier one of the same name); otherwise it must exist."""
+    full = workload_name(name)
+    if not server_url:
+        folder = WORKLOADS / full
+        path = folder / "workload.sqlite3"
+        if create:
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir(parents=True)
+        elif not path.exists():
+            raise CommandError(f"no workload {name!r} at {path}: run `comptoir bench seed` first")
+        return Scratch(
+            url=f"sqlite:///{path}",
+            label=str(path),
+            backend="SQLite",
+            version=sqlite3.sqlite_version,
+        )
+    import psycopg
+    from psycopg import sql
+
+    parts = urlsplit(server_url)
+    if parts.scheme not in ("postgres", "postgresql"):
+        raise CommandError(
+            "--database-url must be a PostgreSQL server URL (postgres://user@host:port/db)"
+        )
+    where = f"{parts.hostname or 'localhost'}:{parts.port or 5432}"
+    try:
+        admin = psycopg.connect(server_url, autocommit=True)
+    except psycopg.Error as exc:
+        raise CommandError(f"cannot reach PostgreSQL at {where}: {exc}") from exc
+    with admin:
+        version = admin.execute("SHOW server_version").fetchone()[0].split(" ")[0]
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [full]).fetchone()
+        if create:
+            if exists:
+                admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(full)))
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(full)))
+        elif not exists:
+            raise CommandError(f"no workload {name!r} on {where}: run `comptoir bench seed` first")
+    return Scratch(
+        url=urlunsplit(parts._replace(path="/" + full)),
+        label=f"{full} on {where}",
+        backend="PostgreSQL",
+        version=version,
+    )
+
+
+def drop_workload(name: str, server_url: str | None) -> str:
+    """Remove a kept workload database; what was removed."""
+    db = workload_database(name, server_url, create=False)
+    if db.backend == "SQLite":
+        shutil.rmtree(WORKLOADS / workload_name(name), ignore_errors=True)
+        return db.label
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        admin.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                sql.Identifier(workload_name(name))
+            )
+        )
+    return db.label
