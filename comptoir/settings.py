@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "comptoir.sla",
     "comptoir.cmdb",
     "comptoir.tickets",
+    "comptoir.search",
     "comptoir.billing",
     "comptoir.reports",
     "comptoir.notifications",

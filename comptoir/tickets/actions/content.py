@@ -19,6 +19,7 @@ from comptoir.catalog.models import Priority
 from comptoir.cmdb.models import ConfigurationItem
 from comptoir.core.errors import InvalidInput, NotFound, PermissionDenied
 from comptoir.notifications import rules
+from comptoir.search import index as search_index
 from comptoir.sla import services as sla
 from comptoir.tickets.actions import _base
 from comptoir.tickets.models import Attachment, Comment, LinkKind, Mute, Ticket, TicketLink
@@ -120,6 +121,7 @@ def add_comment(
         body=body,
         internal=internal,
     )
+    search_index.append_comment(comment)
     if files:
         store_attachments(
             ticket=ticket, actor=actor, files=files, comment=comment, internal=internal
@@ -243,6 +245,8 @@ def ticket_update(*, actor: User, ticket: Ticket, changes: dict[str, Any]) -> Ti
             if "priority" in diff:
                 fields += sla.recompute(ticket)
             _base.save(ticket, *fields)
+            if diff.keys() & {"title", "personal_reference"}:
+                search_index.update_head(ticket)
             ev = _base.event(ticket=ticket, actor=actor, kind="fields", data=diff)
             rules.on_event(ticket=ticket, event=ev, actor=actor)
     return ticket

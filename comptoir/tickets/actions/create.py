@@ -22,6 +22,7 @@ from comptoir.cmdb.models import ConfigurationItem
 from comptoir.cmdb.selectors import visible_cis
 from comptoir.core.errors import InvalidInput, NotFound, PermissionDenied
 from comptoir.notifications import rules
+from comptoir.search import index as search_index
 from comptoir.sla import services as sla
 from comptoir.tickets.actions import _base
 from comptoir.tickets.actions.content import UploadedFile, store_attachments
@@ -176,6 +177,7 @@ def ticket_create(
         )
         sla.recompute(ticket)
         ticket.save(force_insert=True)
+        search_index.index_ticket(ticket, new=True)
         created = _base.event(
             ticket=ticket,
             actor=actor,
