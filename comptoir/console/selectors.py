@@ -31,6 +31,8 @@ from comptoir.catalog.models import (
 )
 from comptoir.cmdb.models import ConfigurationItem
 from comptoir.notifications.models import DailyReportPreference, WatchPreference
+from comptoir.search import fts
+from comptoir.search import selectors as search
 from comptoir.tickets.models import Guest, Ticket, TicketLink
 from comptoir.tickets.relations import relations
 from comptoir.tickets.selectors import LIST_RELATED, visible_tickets
@@ -141,15 +143,11 @@ def _filtered(actor: User, p: QueueParams) -> QuerySet[Ticket]:
         qs = qs.filter(status_id=p.status_id)
     if p.priority_id:
         qs = qs.filter(priority_id=p.priority_id)
-    text = p.text.strip()
-    if text:
-        qs = qs.filter(
-            Q(key__iexact=text)
-            | Q(personal_reference__iexact=text)
-            | Q(title__icontains=text)
-            | Q(affected__last_name__icontains=text)
-            | Q(affected__username__iexact=text)
-        )
+    text = search.text_q(actor, p.text)
+    if text is not None:
+        words = fts.clean(p.text)
+        people = User.objects.filter(Q(last_name__icontains=words) | Q(username__iexact=words))
+        qs = qs.filter(text | Q(affected_id__in=people.values("id")))
     return qs.annotate(
         prank=Coalesce(F("priority__rank"), Value(32767)),
         sorder=F("status__order"),

@@ -21,6 +21,8 @@ from comptoir.cmdb.models import ConfigurationItem
 from comptoir.cmdb.selectors import visible_cis
 from comptoir.core.errors import NotFound
 from comptoir.core.i18n import tr
+from comptoir.search import fts
+from comptoir.search import selectors as search
 from comptoir.tickets.models import Assessment, Mute, Ticket, TicketLink
 from comptoir.tickets.selectors import LIST_RELATED, visible_tickets
 from comptoir.workflows.models import State, Status, Transition
@@ -222,18 +224,17 @@ def status_choices() -> list[str]:
     return list(seen)
 
 
-def _search(qs: QuerySet[Ticket], text: str) -> QuerySet[Ticket]:
-    text = text.strip()[:100]
-    if not text:
+def _search(actor: User, qs: QuerySet[Ticket], text: str) -> QuerySet[Ticket]:
+    text = fts.clean(text)[:100]
+    words = search.text_q(actor, text)
+    if words is None:
         return qs
     people = User.objects.filter(role__in=list(CUSTOMER_ROLES)).filter(
         Q(first_name__icontains=text) | Q(last_name__icontains=text) | Q(username__iexact=text)
     )
     statuses = Status.objects.filter(Q(name_fr__iexact=text) | Q(name_en__iexact=text))
     q = (
-        Q(key__iexact=text)
-        | Q(personal_reference__iexact=text)
-        | Q(title__icontains=text)
+        words
         | Q(reporter_id__in=people.values("id"))
         | Q(affected_id__in=people.values("id"))
         | Q(status_id__in=statuses.values("id"))
@@ -257,7 +258,7 @@ def my_tickets(
     if filters.status:
         named = Status.objects.filter(Q(name_fr=filters.status) | Q(name_en=filters.status))
         qs = qs.filter(status_id__in=named.values("id"))
-    qs = _search(qs, filters.text).select_related(*LIST_RELATED)
+    qs = _search(actor, qs, filters.text).select_related(*LIST_RELATED)
     back = decode_cursor(before)
     forth = decode_cursor(after)
     if back is not None:

@@ -16,6 +16,8 @@ from django.db.models import Q, QuerySet
 from comptoir.accounts.models import Role, Site, User, VisibilityGrant
 from comptoir.catalog.models import ServiceMember
 from comptoir.core.errors import NotFound
+from comptoir.search import fts
+from comptoir.search import selectors as search
 from comptoir.tickets.models import Attachment, Comment, Confirmation, Event, Guest, Ticket
 from comptoir.tickets.relations import relations
 from comptoir.workflows import engine
@@ -101,14 +103,10 @@ def ticket_list(*, actor: User, filters: TicketFilters | None = None) -> QuerySe
         qs = qs.filter(desk_id=f.desk_id)
     if f.status_id:
         qs = qs.filter(status_id=f.status_id)
-    if f.text:
-        text = f.text.strip()
-        qs = qs.filter(
-            Q(key__iexact=text)
-            | Q(personal_reference__iexact=text)
-            | Q(title__icontains=text)
-            | Q(affected__last_name__icontains=text)
-        )
+    text = search.text_q(actor, f.text)
+    if text is not None:
+        people = User.objects.filter(last_name__icontains=fts.clean(f.text))
+        qs = qs.filter(text | Q(affected_id__in=people.values("id")))
     return qs.select_related(*LIST_RELATED).order_by("-updated_at", "-id")
 
 

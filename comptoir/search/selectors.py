@@ -1,0 +1,71 @@
+"""The read side of search: full-text matches as a filter of the caller's ticket queryset.
+
+The match is a subquery of the same SQL statement as the visibility filter, so another
+tenant's ticket never leaves the database and a page costs the same number of queries
+whatever the number of matches. Staff (`sees_internal`) search internal comments too; for
+anyone else an internal comment can never make a ticket match.
+"""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.db.models import Case, F, FloatField, IntegerField, Q, QuerySet, Value, When
+from django.db.models.expressions import RawSQL
+
+from comptoir.accounts.models import User
+from comptoir.search import fts
+from comptoir.tickets import selectors as tickets  # a module: tickets.selectors uses us
+from comptoir.tickets.models import Ticket
+
+
+def _internal(actor: User) -> bool:
+    return tickets.sees_internal(actor)
+
+
+def _exact(text: str) -> Q:
+    """The ticket named by its key (as typed or in capitals) or its exact reference: both
+    are indexed columns, so this arm of the filter stays an index lookup."""
+    text = fts.clean(text)
+    return Q(key__in={text, text.upper()}) | Q(personal_reference=text)
+
+
+def text_q(actor: User, text: str) -> Q | None:
+    """Tickets whose key or reference is the text, or whose words match it; None: no text.
+
+    Callers add their own exact matches (a person, a status) with `|`.
+    """
+    if not fts.clean(text):
+        return None
+    q = _exact(text)
+    match = fts.match_ids_sql(connection.vendor, text, internal=_internal(actor))
+    if match is not None:
+        q |= Q(pk__in=RawSQL(*match))  # noqa: S611 - fts.py SQL; the words are parameters
+    return q
+
+
+def search_tickets(
+    actor: User, text: str, base: QuerySet[Ticket] | None = None
+) -> QuerySet[Ticket]:
+    """Tickets the actor sees that match the text (unordered; see `ranked`).
+
+    `base` must itself come from `visible_tickets(actor)` (a queue, a filtered list); the
+    match narrows it inside the same query.
+    """
+    qs = tickets.visible_tickets(actor) if base is None else base
+    q = text_q(actor, text)
+    return qs if q is None else qs.filter(q)
+
+
+def ranked(qs: QuerySet[Ticket], actor: User, text: str) -> QuerySet[Ticket]:
+    """Exact key or reference first, then the best text matches, then the newest updated."""
+    text = fts.clean(text)
+    exact = Case(
+        When(Q(key__iexact=text) | Q(personal_reference__iexact=text), then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+    rank = fts.rank_sql(connection.vendor, text, internal=_internal(actor))
+    score = RawSQL(*rank, output_field=FloatField()) if rank else Value(0.0)  # noqa: S611
+    return qs.annotate(search_exact=exact, search_rank=score).order_by(
+        "search_exact", F("search_rank").desc(nulls_last=True), "-updated_at", "-id"
+    )
