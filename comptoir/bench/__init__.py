@@ -22,6 +22,9 @@ from types import ModuleType
 BENCHMARKS: dict[str, str] = {
     "jobs": "comptoir.bench.jobs",
     "mail": "comptoir.bench.mail",
+    "run": "comptoir.bench.run",
+    "seed": "comptoir.bench.seed",
+    "drop": "comptoir.bench.seed_drop",
 }
 
 
