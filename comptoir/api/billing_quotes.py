@@ -16,7 +16,6 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Router, Schema
 
-from comptoir.api.common import actor
 from comptoir.api.tickets import get_ticket
 from comptoir.billing import quotes
 
@@ -45,7 +44,7 @@ def quote_list(request: HttpRequest, key: str) -> Any:
     """The ticket's quotes, first to last, for whoever sees the ticket."""
     ticket = get_ticket(request, key)
     today = timezone.localdate()
-    found = quotes.ticket_quotes(actor=actor(request), ticket=ticket)
+    found = quotes.quotes_of_scoped_ticket(ticket)  # get_ticket read it through ticket_get
     for q in found:
         q.effort_hours = quotes.effort_hours(q)
         q.expired = quotes.is_expired(q, today=today)

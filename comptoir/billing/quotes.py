@@ -165,6 +165,15 @@ def ticket_quotes(*, actor: User, ticket: Ticket) -> list[Quote]:
     ticket that does not exist."""
     if not visible_tickets(actor).filter(pk=ticket.pk).exists():
         raise NotFound()
+    return quotes_of_scoped_ticket(ticket)
+
+
+def quotes_of_scoped_ticket(ticket: Ticket) -> list[Quote]:
+    """`ticket_quotes` without asking again whether the actor sees the ticket, for a caller
+    holding a ticket it read through `ticket_get(actor=…)` in the same request (the ticket
+    pages, which say so with `ticket_scoped` in their context, and the API after its
+    `get_ticket`): the selector has answered already, and the quotes are the ticket's own
+    rows, shown to whoever sees it. Never call it with a ticket read any other way."""
     return list(
         Quote.objects.filter(ticket_id=ticket.pk)
         .select_related("submitted_by", "decided_by")

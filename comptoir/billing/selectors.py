@@ -15,10 +15,9 @@ from django.utils.translation import gettext as _
 
 from comptoir.accounts.models import User
 from comptoir.billing.models import TimeEntry, Timer, TimeTask
-from comptoir.catalog.models import ServiceMember
 from comptoir.core.errors import NotFound
 from comptoir.tickets.models import Ticket
-from comptoir.tickets.relations import relations
+from comptoir.tickets.relations import relations, service_roster
 from comptoir.tickets.selectors import member_service_ids
 from comptoir.workflows.models import Actor
 
@@ -141,11 +140,7 @@ def time_standing(*, actor: User, ticket: Ticket) -> Standing:
     panel counts its queries): the members come with their users and running timers."""
     if not actor.is_authenticated or not (actor.is_staff_member or actor.is_admin):
         return Standing(sees=False, manages=False, consultants=None, timer=None)
-    members = list(
-        ServiceMember.objects.filter(service_id=ticket.service_id, user__is_active=True)
-        .select_related("user__timer__ticket")
-        .order_by("user__last_name", "user__first_name", "user__username")
-    )
+    members = [m for m in service_roster(ticket.service_id) if m.user.is_active]
     mine = next((m for m in members if m.user_id == actor.pk), None)
     manages = actor.is_admin or (mine is not None and mine.can_manage)
     timer = running_timer(actor=actor) if mine is None else getattr(mine.user, "timer", None)

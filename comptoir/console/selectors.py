@@ -34,7 +34,7 @@ from comptoir.notifications.models import DailyReportPreference, WatchPreference
 from comptoir.search import fts
 from comptoir.search import selectors as search
 from comptoir.tickets.models import Guest, Ticket, TicketLink
-from comptoir.tickets.relations import relations
+from comptoir.tickets.relations import relations, service_roster
 from comptoir.tickets.selectors import LIST_RELATED, visible_tickets
 from comptoir.workflows import engine
 from comptoir.workflows.models import Actor, Party, State, Status, Transition, WaitingReason
@@ -289,12 +289,9 @@ def moves_after_take(*, actor: User, ticket: Ticket) -> list[Transition]:
 
 
 def service_agents(service_id: int) -> list[ServiceMember]:
-    """The agents a ticket of this service may be assigned to (AG-2)."""
-    return list(
-        ServiceMember.objects.filter(service_id=service_id, user__is_active=True)
-        .select_related("user")
-        .order_by("user__last_name", "user__username")
-    )
+    """The agents a ticket of this service may be assigned to (AG-2), from the roster the
+    ticket page reads once (tickets/relations.py)."""
+    return [m for m in service_roster(service_id) if m.user.is_active]
 
 
 def desk_categories(desk_id: int) -> list[Category]:

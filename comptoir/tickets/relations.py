@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from comptoir.accounts.models import User
 from comptoir.catalog.models import ServiceMember
+from comptoir.core.readcache import cached, caching
 from comptoir.tickets.models import Ticket
 from comptoir.workflows.models import Actor
 
@@ -23,11 +24,7 @@ def relations(actor: User | None, ticket: Ticket) -> set[str]:
     if actor.is_customer and actor.pk == ticket.reporter_id:
         rel.add(Actor.OWNER)
     if actor.is_staff_member:
-        membership = (
-            ServiceMember.objects.filter(service_id=ticket.service_id, user_id=actor.pk)
-            .only("can_manage")
-            .first()
-        )
+        membership = _membership(ticket.service_id, actor.pk)
         if membership is not None:
             rel.add(Actor.AGENT)
             if membership.can_manage:
@@ -37,6 +34,30 @@ def relations(actor: User | None, ticket: Ticket) -> set[str]:
     if actor.is_admin:
         rel |= {Actor.ADMIN, Actor.AGENT, Actor.MANAGER}
     return rel
+
+
+def _membership(service_id: int, user_id: int) -> ServiceMember | None:
+    if caching():  # a page reads the roster anyway (buttons, assignees, time panel)
+        return next((m for m in service_roster(service_id) if m.user_id == user_id), None)
+    return (
+        ServiceMember.objects.filter(service_id=service_id, user_id=user_id)
+        .only("can_manage")
+        .first()
+    )
+
+
+def service_roster(service_id: int) -> list[ServiceMember]:
+    """Every member of a service (inactive people included: callers choose), with their
+    person and the person's running timer, read once per page: how the viewer stands to a
+    ticket, whom it may be assigned to and the time panel all come from these rows."""
+    return cached(
+        ("roster", service_id),
+        lambda: list(
+            ServiceMember.objects.filter(service_id=service_id)
+            .select_related("user__timer__ticket")
+            .order_by("user__last_name", "user__first_name", "user__username")
+        ),
+    )
 
 
 def may_follow(user: User, ticket: Ticket) -> bool:

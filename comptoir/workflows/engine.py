@@ -17,6 +17,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from comptoir.core.errors import InvalidInput, PermissionDenied, WorkflowError
+from comptoir.core.readcache import cached
 from comptoir.workflows.models import (
     Actor,
     QuoteEffect,
@@ -30,10 +31,17 @@ from comptoir.workflows.models import (
 
 def transitions_from(status: Status) -> list[Transition]:
     """Every transition that leaves `status` (explicitly, or "from any" when not final)."""
-    qs = Transition.objects.filter(workflow_id=status.workflow_id).select_related("to_status")
+    # One read of the workflow's moves per page (core/readcache.py): the engine is asked
+    # about several statuses of the same workflow to draw one ticket page.
+    rows = cached(
+        ("transitions", status.workflow_id),
+        lambda: list(
+            Transition.objects.filter(workflow_id=status.workflow_id).select_related("to_status")
+        ),
+    )
     return [
         t
-        for t in qs
+        for t in rows
         if (t.from_status_id == status.id or (t.from_status_id is None and not status.is_final))
         and t.to_status_id != status.id
     ]

@@ -23,6 +23,15 @@ from comptoir.workflows.models import QuoteEffect
 register = template.Library()
 
 
+def _quotes(context: template.Context) -> list[Quote]:
+    """The page's ticket came through `ticket_get(actor=…)` when the page says so
+    (`ticket_scoped`): no second visibility check then (billing/quotes.py)."""
+    ticket, request = context["ticket"], context.get("request")
+    if context.get("ticket_scoped"):
+        return rules.quotes_of_scoped_ticket(ticket)
+    return rules.ticket_quotes(actor=request.user, ticket=ticket)
+
+
 def _shown(found: list[Quote]) -> list[Quote]:
     """The quotes with what their rows say beyond their columns."""
     today = timezone.localdate()
@@ -36,7 +45,7 @@ def _shown(found: list[Quote]) -> list[Quote]:
 def ticket_quotes_panel(context: template.Context) -> str:
     """Shown when the ticket's type is billed on its accepted quote, or it has quotes."""
     ticket, request = context["ticket"], context.get("request")
-    found = _shown(rules.ticket_quotes(actor=request.user, ticket=ticket))
+    found = _shown(_quotes(context))
     if not found and ticket.type.billing_mode != BillingMode.QUOTE:
         return SafeString("")
     return render_to_string(
@@ -52,7 +61,7 @@ def portal_quotes_panel(context: template.Context) -> str:
     expired: the action would refuse it), then the earlier ones."""
     ticket, request = context["ticket"], context.get("request")
     forms = list(context.get("quote_move_forms") or [])
-    found = _shown(rules.ticket_quotes(actor=request.user, ticket=ticket))
+    found = _shown(_quotes(context))
     if not found:
         return SafeString("")
     awaiting = rules.awaiting_quote(found)

@@ -17,6 +17,7 @@ from comptoir.cmdb.selectors import contracts_for_ci
 from comptoir.console import forms as cf
 from comptoir.console import selectors as sel
 from comptoir.console.views.common import lift_non_field_errors, ticket_or_404
+from comptoir.core.readcache import read_only_view
 from comptoir.tickets.models import Ticket
 from comptoir.tickets.relations import relations
 from comptoir.tickets.selectors import (
@@ -30,6 +31,7 @@ from comptoir.workflows.models import Actor, Requirement, State, Transition
 
 
 @staff_required
+@read_only_view
 def ticket_page(request: HttpRequest, key: str) -> HttpResponse:
     ticket = ticket_or_404(request, key)
     return render(request, "console/ticket.html", ticket_context(request, ticket))
@@ -155,6 +157,7 @@ def ticket_context(
 
     return {
         "ticket": ticket,
+        "ticket_scoped": True,  # read through ticket_get: the panels need not check again
         "can": _allowed(ticket, rel, choices, is_guest),
         "forms": fs,
         "open": open,
