@@ -156,7 +156,8 @@ def run(options: dict[str, Any], out: OutputWrapper) -> None:
     out.write(
         f"tickets with comments, events, attachments and time: "
         f"{manifest['tickets_per_second']:,.0f} tickets/s "
-        f"({seconds['load: tickets']:.1f} s); total {seconds['total']:.1f} s"
+        f"(rows {seconds['load: tickets']:.1f} s, indexes {seconds['load: indexes']:.1f} s); "
+        f"total {seconds['total']:.1f} s"
     )
     out.write(f"manifest: {manifest_path(name)}")
 

@@ -20,6 +20,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from itertools import accumulate
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -118,6 +119,9 @@ class Generator:
         self.time_orgs: dict[int, int] = {}
         self._cat_weights = None
         self._status_json: dict[tuple[int, int], str] = {}
+        self._priority_cum: dict[int, list[int]] = {}
+        self._fitting: dict[tuple[int, int | None], list[TypeInfo]] = {}
+        self._others: dict[tuple[int, str], list[int]] = {}
 
     def _next(self, table: str) -> int:
         self.ids[table] += 1
@@ -133,8 +137,13 @@ class Generator:
 
     def ticket(self, rows: Rows, *, comments: int | None = None, long_for: int = 0) -> str:
         w, r, now = self.w, self.rng, self.w.now
+        rnd = r.random  # random.choice and randrange cost ten times more, per row
+
+        def pick(seq):
+            return seq[int(rnd() * len(seq))]
+
         i, self.done = self.done, self.done + 1
-        created = now - SPAN + int(SPAN * i / max(self.total, 1)) + r.randrange(0, 600)
+        created = now - SPAN + int(SPAN * i / max(self.total, 1)) + int(rnd() * 600)
         created = min(created, now - 120) if not long_for else now - 20 * DAY
         age_recent = i >= self.total * 0.9
         draw = r.random()
@@ -154,33 +163,37 @@ class Generator:
         if long_for and status == initial:
             status = next(s for s in w.statuses[wf]["open"] if s != initial)
         org_id, lang, _ = w.orgs[bisect.bisect(self._org_cum(), r.random() * w.orgs[-1][2])]
-        site_id = r.choice(w.sites[org_id])
-        affected = r.choice(w.customers[site_id])
-        reporter = w.managers[site_id] if r.random() < 0.08 else affected
+        site_id = pick(w.sites[org_id])
+        affected = pick(w.customers[site_id])
+        reporter = w.managers[site_id] if rnd() < 0.08 else affected
         members = w.agents[service_id]
-        channel = r.choice(CHANNELS)
+        channel = pick(CHANNELS)
         if not tinfo.customer_may_create:
             channel = "phone"
-        created_by = r.choice(members) if channel == "phone" else reporter
+        created_by = pick(members) if channel == "phone" else reporter
         assignee = None
         if long_for:
             assignee = long_for
-        elif status != initial and r.random() < 0.9:
-            assignee = r.choice(members)
+        elif status != initial and rnd() < 0.9:
+            assignee = pick(members)
         desk = w.desks[desk_id]
         number = desk["next"]
         desk["next"] += 1
         key = f"{desk['prefix']}{number}"
         tid = self._next("ticket")
         title = self.texts.title(lang, r.random())
-        # When it ends: closed tickets close after hours to weeks; open ones were last
-        # touched somewhere between their creation and now.
+        # When it ends: closed tickets close after hours to weeks; resolved ones were
+        # resolved in the last days (the automatic closing has not come yet); open ones
+        # were last touched somewhere between their creation and now.
         if state == "closed":
             end = created + min(int(r.expovariate(1 / (3 * DAY))) + 900, now - created - 60)
+        elif state == "resolved":
+            end = now - 60 - int(rnd() * 5 * DAY)
         else:
-            end = created + int((now - created - 60) * r.random() ** 2)
+            end = created + int((now - created - 60) * rnd() ** 2)
         end = max(end, created + 60) if not long_for else now - 3600
-        times = sorted(r.randrange(created + 30, end + 1) for _ in range(4))
+        span = end - created - 29
+        times = sorted(created + 30 + int(rnd() * span) for _ in range(4))
         ev = rows.tables["event"]
         comment_rows = rows.tables["comment"]
         ts = self.ts
@@ -198,7 +211,7 @@ class Generator:
                 (self._next("event"), tid, org_id, assignee, "taken",
                  f'{{"assignee": {w.user_label[assignee]}}}', False, None, ts(times[0]))
             )  # fmt: skip
-        mover = assignee or r.choice(members)
+        mover = assignee or pick(members)
         moves = self._moves(wf, initial, status, state)
         # One move: soon after the take while open, at the end otherwise; two (closed
         # through its resolved status): resolved along the way, closed at the end.
@@ -216,27 +229,25 @@ class Generator:
         if closed_at and resolved_at is None:
             resolved_at = closed_at
         last = max(last, status_changed)
-        n_comments = r.choice(COMMENTS) if comments is None else comments
-        texts, attach = self.texts, r.random() < 0.03
-        agent = assignee or r.choice(members)
+        n_comments = pick(COMMENTS) if comments is None else comments
+        texts, attach = self.texts, rnd() < 0.03
+        agent = assignee or pick(members)
         first_comment = None
         for c in range(n_comments):
-            at = r.randrange(created + 30, end + 1)
+            at = created + 30 + int(rnd() * span)
             if long_for:
                 at = created + (c + 1) * (19 * DAY // (n_comments + 1))
             internal = False
             if c % 2 == 0:
                 author = agent
-                internal = r.random() < 0.15
+                internal = rnd() < 0.15
                 pool = texts.internal[lang] if internal else texts.agent[lang]
             else:
                 author = reporter
                 pool = texts.customer[lang]
             cid = self._next("comment")
             first_comment = first_comment or (cid, author, internal, at)
-            comment_rows.append(
-                (cid, tid, org_id, author, pool[int(r.random() * len(pool))], internal, ts(at))
-            )
+            comment_rows.append((cid, tid, org_id, author, pick(pool), internal, ts(at)))
             has_file = attach and cid == first_comment[0]
             ev.append(
                 (self._next("event"), tid, org_id, author, "comment",
@@ -246,16 +257,16 @@ class Generator:
             last = max(last, at)
         if attach and first_comment:
             self._attachment(rows, tid, org_id, first_comment)
-        if tinfo.billed_on_time and assignee and r.random() < 0.5:
+        if tinfo.billed_on_time and assignee and rnd() < 0.5:
             self._time(rows, tid, org_id, key, title, assignee, created, end)
         sla = self._sla(tinfo, status, state, created, w.priorities[desk_id], r)
         priority_id, first_due, res_due, paused, breached, next_alert = sla
-        solution = r.choice(texts.agent[lang]) if state != "open" else ""
+        solution = pick(texts.agent[lang]) if state != "open" else ""
         rows.tables["ticket"].append(
             (tid, desk_id, number, key, tinfo.id, service_id, cat_id, priority_id, status,
              state, level_id or tinfo.level_id, channel, title,
-             texts.descriptions[lang][int(r.random() * len(texts.descriptions[lang]))],
-             f"PO-{r.randrange(10000, 99999)}" if r.random() < 0.1 else "", "", org_id,
+             pick(texts.descriptions[lang]),
+             f"PO-{10000 + int(rnd() * 90000)}" if rnd() < 0.1 else "", "", org_id,
              site_id, reporter, affected, created_by, assignee, "", solution,
              "pending" if state == "resolved" else "", ts(created), ts(last),
              ts(status_changed), ts(resolved_at) if resolved_at else None,
@@ -280,15 +291,20 @@ class Generator:
         return self.w.categories[int(self.rng.random() * len(self.w.categories))]
 
     def _type(self, desk_id: int, level_id: int | None) -> TypeInfo:
-        types = self.w.types[desk_id]
-        fitting = [t for t in types if t.level_id in (None, level_id)] or types
+        fitting = self._fitting.get((desk_id, level_id))
+        if fitting is None:
+            types = self.w.types[desk_id]
+            fitting = [t for t in types if t.level_id in (None, level_id)] or types
+            self._fitting[(desk_id, level_id)] = fitting
         return fitting[int(self.rng.random() * len(fitting))]
 
     def _status(self, wf: int, state: str, initial: int) -> int:
-        choices = self.w.statuses[wf][state]
         if state == "open" and self.rng.random() < 0.3:
             return initial
-        others = [s for s in choices if s != initial] or choices
+        others = self._others.get((wf, state))
+        if others is None:
+            choices = self.w.statuses[wf][state]
+            others = self._others[(wf, state)] = [s for s in choices if s != initial] or choices
         return others[int(self.rng.random() * len(others))]
 
     def _moves(self, wf: int, initial: int, status: int, state: str) -> list[tuple[int, int]]:
@@ -315,8 +331,11 @@ class Generator:
         """Due dates of an open ticket under SLA, the way `sla.services.recompute` leaves
         them: paused statuses have none; deadlines long past were recorded as breaches
         (no next alert), those of the last day still wait for the `sla_watch` job."""
-        weights = [PRIORITY_WEIGHTS.get(rank, 10) for _pk, rank in priorities]
-        priority_id = r.choices(priorities, weights)[0][0]
+        cumulative = self._priority_cum.get(id(priorities))
+        if cumulative is None:
+            weights = [PRIORITY_WEIGHTS.get(rank, 10) for _pk, rank in priorities]
+            cumulative = self._priority_cum[id(priorities)] = list(accumulate(weights))
+        priority_id = priorities[bisect.bisect(cumulative, r.random() * cumulative[-1])][0]
         none = (priority_id, None, None, False, None, None)
         if state != "open" or not tinfo.sla or priority_id not in self.w.targets:
             return none
