@@ -28,8 +28,9 @@ from typing import Any
 
 from django.core.management.base import CommandError, OutputWrapper
 
+from comptoir.bench import scratch
 from comptoir.bench.options import positive
-from comptoir.bench.scratch import ROOT, WORKLOADS, Scratch, workload_database, workload_name
+from comptoir.bench.scratch import ROOT, Scratch, workload_database, workload_name
 
 HELP = "Build workload W (N tickets, kept) for `comptoir bench run`; see docs/benchmarks.md."
 PRESETS = ("spt", "ent", "itil", "n123")
@@ -46,11 +47,11 @@ def default_name(tickets: int) -> str:
 
 
 def manifest_path(name: str) -> Path:
-    return WORKLOADS / f"{workload_name(name)}.json"
+    return scratch.WORKLOADS / f"{workload_name(name)}.json"
 
 
 def media_root(name: str) -> Path:
-    return WORKLOADS / workload_name(name) / "media"
+    return scratch.WORKLOADS / workload_name(name) / "media"
 
 
 def read_manifest(name: str) -> dict[str, Any]:
@@ -165,9 +166,7 @@ def run(options: dict[str, Any], out: OutputWrapper) -> None:
 def drop(options: dict[str, Any], out: OutputWrapper) -> None:
     name = options["name"]
     label = workload_database(name, options["database_url"], create=False).label
-    from comptoir.bench.scratch import drop_workload
-
-    drop_workload(name, options["database_url"])
-    shutil.rmtree(WORKLOADS / workload_name(name), ignore_errors=True)
+    scratch.drop_workload(name, options["database_url"])
+    shutil.rmtree(scratch.WORKLOADS / workload_name(name), ignore_errors=True)
     manifest_path(name).unlink(missing_ok=True)
     out.write(f"workload {name} removed: {label}")

@@ -237,9 +237,11 @@ def world(people: dict[str, Any]):
         orgs.append((pk, "en" if int(code[-2:]) % 5 in (1, 3) else "fr", cumulative))
     sites, customers, managers = defaultdict(list), defaultdict(list), {}
     labels = {}
-    for pk, role, site, org, first, last in User.objects.filter(
-        Q(site__isnull=False) | Q(role__in=[Role.AGENT, Role.SERVICE_MANAGER])
-    ).values_list("pk", "role", "site_id", "organisation_id", "first_name", "last_name"):
+    for pk, role, site, org, first, last in (
+        User.objects.filter(Q(site__isnull=False) | Q(role__in=[Role.AGENT, Role.SERVICE_MANAGER]))
+        .order_by("pk")
+        .values_list("pk", "role", "site_id", "organisation_id", "first_name", "last_name")
+    ):
         labels[pk] = json.dumps({"id": pk, "name": f"{first} {last}"}, ensure_ascii=False)
         if role == Role.CUSTOMER_MANAGER:
             managers[site] = pk
@@ -248,7 +250,9 @@ def world(people: dict[str, Any]):
             if site not in sites[org]:
                 sites[org].append(site)
     agents = defaultdict(list)
-    for service_id, user_id in ServiceMember.objects.values_list("service_id", "user_id"):
+    for service_id, user_id in ServiceMember.objects.order_by("pk").values_list(
+        "service_id", "user_id"
+    ):
         agents[service_id].append(user_id)
     categories = [
         (c.pk, c.service_id, c.service.desk_id, c.service.level_id)
@@ -256,13 +260,13 @@ def world(people: dict[str, Any]):
         if agents[c.service_id]
     ]
     transitions = {}
-    for code, src, dst in Transition.objects.order_by("order").values_list(
+    for code, src, dst in Transition.objects.order_by("order", "pk").values_list(
         "code", "from_status_id", "to_status_id"
     ):
         transitions.setdefault((src, dst), code)
     desks = {
         d.pk: {"prefix": d.key_prefix, "language": d.language, "next": d.next_number}
-        for d in Desk.objects.all()
+        for d in Desk.objects.order_by("pk")
     }
     sample = people["sample_agent"]
     return World(
