@@ -21,7 +21,7 @@ PAGES = [
     ("admin", f"{reverse('reports:export', args=['breaches'])}?{FULL}"),
     ("admin", f"{reverse('reports:export_tickets')}?{FULL}"),
 ]
-MAX_QUERIES = {"dashboard": 25, "me": 16, "export": 14}
+MAX_QUERIES = {"dashboard": 25, "me": 10, "export": 14}
 
 
 def count(client, url) -> int:
