@@ -133,7 +133,10 @@ def locust(base: str, scenario: dict[str, str], options: dict[str, Any], folder:
         for row in csv.DictReader(f):
             if row["Name"] == scenario["COMPTOIR_BENCH_NAME"]:
                 return row
-    raise CommandError(f"locust reported nothing for {scenario['COMPTOIR_BENCH_NAME']}")
+    raise CommandError(
+        f"no request of {scenario['COMPTOIR_BENCH_NAME']} completed in {options['seconds']} s: "
+        "give the scenarios more --seconds"
+    )
 
 
 def _plain_env() -> dict[str, str]:

@@ -22,13 +22,10 @@ def op_ingest(ctx: Ctx, messages: int) -> list[Result]:
     """Generated French mail (bench/mail_messages.py: new requests with a screenshot, and
     replies threaded by In-Reply-To) through `ingest()`, one by one. The Message-IDs carry
     the run's tag, or a second run would only find duplicates."""
-    from comptoir.bench import mail_steps
-    from comptoir.bench.mail_messages import MAILBOX, generate
+    from comptoir.bench.mail_messages import generate
     from comptoir.mailin.ingest import ingest
-    from comptoir.mailin.models import Mailbox
 
-    if not Mailbox.objects.filter(address=MAILBOX).exists():
-        mail_steps.setup()
+    _mail_setup()
     tag = f"<bench{ctx.tag}.".encode()  # in Message-ID, In-Reply-To, References
     raws = [m.raw.replace(b"<bench.", tag) for m in generate(messages, ["new", "reply"])]
     outcomes: dict[str, int] = {}
@@ -50,6 +47,42 @@ def op_ingest(ctx: Ctx, messages: int) -> list[Result]:
                percentile(times, 95) * 1000, queries, len(raws) / seconds, peak_rss_mb(),
                extra={"outcomes": outcomes, "seconds": seconds})
     ]  # fmt: skip
+
+
+def _mail_setup() -> None:
+    """The senders of bench/mail_messages.py, customers of an organisation of their own,
+    and the mailbox they write to (itil, infrastructure/serveurs, as `bench mail`), made
+    once per workload: whatever the seed holds, nothing here can collide with it."""
+    from django.db import transaction
+
+    from comptoir.accounts.models import Organisation, Role, Site, User
+    from comptoir.bench.mail_messages import CUSTOMERS, MAILBOX
+    from comptoir.catalog.models import Category, Desk, TicketType
+    from comptoir.mailin.models import Mailbox
+
+    if Mailbox.objects.filter(address=MAILBOX).exists():
+        return
+    with transaction.atomic():
+        client, _ = Organisation.objects.get_or_create(
+            code="bench-run-mail", defaults={"name": "Société Générale d'Études"}
+        )
+        site, _ = Site.objects.get_or_create(
+            organisation=client, code="BRM", defaults={"name": "Siège, Besançon"}
+        )
+        for username, email, first, last in CUSTOMERS:
+            if not User.objects.filter(username=username).exists():
+                User.objects.create_user(
+                    username=username, password=None, email=email, first_name=first,
+                    last_name=last, role=Role.CUSTOMER, site=site, organisation=client,
+                    language="fr",
+                )  # fmt: skip
+        desk = Desk.objects.get(slug="itil")
+        Mailbox.objects.create(
+            desk=desk,
+            address=MAILBOX,
+            ticket_type=TicketType.objects.get(desk=desk, code="incident"),
+            category=Category.objects.get(service__desk=desk, slug="serveurs"),
+        )
 
 
 def _monday_slot(weeks: int) -> datetime:

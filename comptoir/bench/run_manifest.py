@@ -35,7 +35,20 @@ def _names(value: Any) -> list[str]:
         return []
     if isinstance(value, str):
         return [value]
+    if isinstance(value, dict):
+        return [str(value["username"])]
     return [str(v["username"] if isinstance(v, dict) else v) for v in value]
+
+
+def _unique(names: list[str]) -> list[str]:
+    return list(dict.fromkeys(names))
+
+
+def _word(value: Any) -> str:
+    """A search word, or of a word per language the French one."""
+    if isinstance(value, dict):
+        value = value.get("fr") or next(iter(value.values()), "")
+    return str(value or "")
 
 
 def _organisation(value: Any) -> str:
@@ -52,8 +65,13 @@ def normalise(data: dict[str, Any]) -> dict[str, Any]:
     keys = data.get("keys") if isinstance(data.get("keys"), dict) else {}
     merged = {**samples, **data}
     out = {
-        "agents": _names(_first(merged, "agents", "sample_agents", "agent")),
-        "customers": _names(_first(merged, "customers", "sample_customers", "customer")),
+        # the sample agent and the customers with open tickets first: they are the ones
+        # whose pages are measured
+        "agents": _unique(_names(merged.get("agent")) + _names(_first(merged, "agents"))),
+        "customers": _unique(
+            _names(merged.get("sample_customers_with_open_tickets"))
+            + _names(_first(merged, "customers", "sample_customers", "customer"))
+        ),
         "managers": _names(
             _first(merged, "customer_managers", "customer_manager", "managers", "manager")
         ),
@@ -68,10 +86,8 @@ def normalise(data: dict[str, Any]) -> dict[str, Any]:
             or _first(merged, "long_timeline_key", "long_key", "long_timeline")
             or ""
         ),
-        "rare_word": _first(search, "rare") or _first(merged, "rare_word", "search_rare") or "",
-        "common_word": _first(search, "common")
-        or _first(merged, "common_word", "search_common")
-        or "",
+        "rare_word": _word(_first(search, "rare") or _first(merged, "rare_word")),
+        "common_word": _word(_first(search, "common") or _first(merged, "common_word")),
         "rate_organisation": _organisation(_first(merged, "rate_organisation", "rate_org")),
         "media_root": str(_first(merged, "media_root") or ""),
         "tickets": int(_first(merged, "tickets", "ticket_count") or 0),

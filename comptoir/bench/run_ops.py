@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -131,20 +132,31 @@ def op_search(ctx: Ctx) -> list[Result]:
     ]  # fmt: skip
 
 
-def _filing(username: str):
-    """What a customer files: the desk, type and category of a ticket they reported whose
-    type customers may create."""
+def _filing(username: str) -> SimpleNamespace:
+    """What a customer files: the desk, type and category of the latest ticket they
+    reported of a type customers may create; else the first such type and a category of
+    its desk."""
+    from django.db.models import Q
+
+    from comptoir.catalog.models import Category, TicketType
     from comptoir.tickets.models import Ticket
 
     ticket = (
-        Ticket.objects.filter(reporter__username=username, type__customer_may_create=True)
+        Ticket.objects.filter(Q(reporter__username=username) | Q(affected__username=username))
+        .filter(type__customer_may_create=True, category__isnull=False)
         .select_related("desk", "type")
         .order_by("-pk")
         .first()
     )
-    if ticket is None:
-        raise SystemExit(f"{username} reported no ticket of a type customers may create")
-    return ticket
+    if ticket is not None:
+        return SimpleNamespace(desk=ticket.desk, type=ticket.type, category_id=ticket.category_id)
+    for type_ in TicketType.objects.filter(customer_may_create=True).select_related("desk"):
+        category = Category.objects.filter(
+            service__desk=type_.desk, is_active=True, service__is_active=True
+        ).first()
+        if category is not None:
+            return SimpleNamespace(desk=type_.desk, type=type_, category_id=category.pk)
+    raise SystemExit("no ticket type customers may create, with a category")
 
 
 def _writes(ctx: Ctx, operation: str, key: str, call, extra: dict[str, Any]) -> Result:
