@@ -170,24 +170,33 @@ def match_ids_sql(vendor: str, text: str, *, internal: bool) -> tuple[str, list[
     return f"SELECT rowid FROM {FTS} WHERE {FTS} MATCH %s", [expr]
 
 
-def rank_sql(vendor: str, text: str, *, internal: bool) -> tuple[str, list[str]] | None:
-    """A correlated subquery giving each matching ticket's score; higher is better."""
+def top_ids_sql(
+    vendor: str, text: str, *, internal: bool, scope: tuple[str, tuple] | None, limit: int
+) -> tuple[str, list] | None:
+    """SQL selecting the ids of the best `limit` matches, best first, within `scope` (the
+    SQL of a ticket id subquery; None: every ticket). One scan of the index computes every
+    score: a score per ticket as a correlated subquery would run the match once per row."""
+    where, params = "", []
     if vendor == "postgresql":
         q = clean(text)
         if not q:
             return None
         vector = "all_vector" if internal else "public_vector"
+        if scope is not None:
+            where, params = f" AND ticket_id IN ({scope[0]})", list(scope[1])
         return (
-            f"(SELECT ts_rank(s.{vector}, {pg_tsquery()}) FROM {TABLE} s"
-            ' WHERE s.ticket_id = "tickets_ticket"."id")',
-            [q, q],
+            f"SELECT ticket_id FROM {TABLE} WHERE {vector} @@ {pg_tsquery()}{where}"
+            f" ORDER BY ts_rank({vector}, {pg_tsquery()}) DESC, ticket_id DESC LIMIT %s",
+            [q, q, *params, q, q, limit],
         )
     expr = fts5_query(text, internal=internal)
     if not expr:
         return None
+    if scope is not None:
+        where, params = f" AND rowid IN ({scope[0]})", list(scope[1])
     # bm25 is lower for better matches; the head (key, reference, title) weighs most.
     return (
-        f"(SELECT -bm25({FTS}, 10.0, 1.0, 1.0) FROM {FTS} WHERE {FTS} MATCH %s"
-        ' AND rowid = "tickets_ticket"."id")',
-        [expr],
+        f"SELECT rowid FROM {FTS} WHERE {FTS} MATCH %s{where}"
+        f" ORDER BY bm25({FTS}, 10.0, 1.0, 1.0), rowid DESC LIMIT %s",
+        [expr, *params, limit],
     )

@@ -9,7 +9,7 @@ anyone else an internal comment can never make a ticket match.
 from __future__ import annotations
 
 from django.db import connection
-from django.db.models import Case, F, FloatField, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 
 from comptoir.accounts.models import User
@@ -56,16 +56,42 @@ def search_tickets(
     return qs if q is None else qs.filter(q)
 
 
-def ranked(qs: QuerySet[Ticket], actor: User, text: str) -> QuerySet[Ticket]:
-    """Exact key or reference first, then the best text matches, then the newest updated."""
+RANKED_LIMIT = 100
+
+
+def search_ranked(
+    actor: User, text: str, base: QuerySet[Ticket] | None = None, *, limit: int = RANKED_LIMIT
+) -> QuerySet[Ticket]:
+    """The best `limit` matches: exact key or reference first, then by score, then newest.
+
+    Two queries whatever the number of matches: the index gives the best ids within the
+    scope (the visibility filter is a subquery of that same statement), then the tickets
+    are read by id, through the scope again. Past `limit`, better words are the answer.
+    """
+    qs = tickets.visible_tickets(actor) if base is None else base
     text = fts.clean(text)
-    exact = Case(
-        When(Q(key__iexact=text) | Q(personal_reference__iexact=text), then=Value(0)),
-        default=Value(1),
+    if not text:
+        return qs.order_by("-updated_at", "-id")
+    scope = None
+    if qs.query.where:  # an administrator's whole table needs no id list
+        scope = qs.order_by().values("pk").query.sql_with_params()
+    top = fts.top_ids_sql(
+        connection.vendor, text, internal=_internal(actor), scope=scope, limit=limit
+    )
+    ids: list[int] = []
+    if top is not None:
+        with connection.cursor() as cursor:
+            cursor.execute(*top)
+            ids = [row[0] for row in cursor.fetchall()]
+    exact = Q(key__iexact=text) | Q(personal_reference__iexact=text)
+    score = Case(
+        *(When(pk=pk, then=Value(i)) for i, pk in enumerate(ids)),
+        default=Value(len(ids)),
         output_field=IntegerField(),
     )
-    rank = fts.rank_sql(connection.vendor, text, internal=_internal(actor))
-    score = RawSQL(*rank, output_field=FloatField()) if rank else Value(0.0)  # noqa: S611
-    return qs.annotate(search_exact=exact, search_rank=score).order_by(
-        "search_exact", F("search_rank").desc(nulls_last=True), "-updated_at", "-id"
+    first = Case(When(exact, then=Value(0)), default=Value(1), output_field=IntegerField())
+    return (
+        qs.filter(_exact(text) | Q(pk__in=ids))
+        .annotate(search_exact=first, search_rank=score)
+        .order_by("search_exact", "search_rank", "-updated_at", "-id")
     )

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from comptoir.search.selectors import ranked, search_tickets
+from comptoir.search.selectors import search_ranked, search_tickets
 from comptoir.tickets import actions
 from comptoir.tickets.selectors import LIST_RELATED
 from comptoir.tickets.tests.helpers import file_ticket
@@ -18,7 +18,9 @@ pytestmark = pytest.mark.django_db
 
 
 def keys(actor, text: str) -> list[str]:
-    return [t.key for t in ranked(search_tickets(actor, text), actor, text)]
+    ranked = [t.key for t in search_ranked(actor, text)]
+    assert set(ranked) == {t.key for t in search_tickets(actor, text)}  # below the limit
+    return ranked
 
 
 def test_french_and_english_words_match_their_other_forms(world):
@@ -149,7 +151,7 @@ HOSTILE = [
 def test_hostile_input_never_raises(world, text):
     file_ticket(world.customer, title="Imprimante", description="Rien")
     for actor in (world.customer, world.agent):
-        list(ranked(search_tickets(actor, text), actor, text))
+        list(search_ranked(actor, text))
 
 
 @settings(
@@ -160,14 +162,16 @@ def test_hostile_input_never_raises(world, text):
 @given(text=st.text(max_size=60))
 def test_any_text_never_raises(world, text):
     for actor in (world.customer, world.agent):
-        list(ranked(search_tickets(actor, text), actor, text)[:5])
+        list(search_ranked(actor, text)[:5])
+        list(search_tickets(actor, text)[:5])
 
 
 def test_a_fixed_number_of_queries_whatever_the_matches(world):
     def run() -> int:
         with CaptureQueriesContext(connection) as ctx:
-            qs = ranked(search_tickets(world.agent, "panne"), world.agent, "panne")
-            rows = list(qs.select_related(*LIST_RELATED)[:25])
+            qs = search_ranked(world.agent, "panne").select_related(*LIST_RELATED)
+            rows = list(qs[:25])
+            rows += list(search_tickets(world.agent, "panne").select_related(*LIST_RELATED)[:25])
             assert all(r.category.service.pk and r.status.pk for r in rows)
         return len(ctx.captured_queries)
 
@@ -176,4 +180,16 @@ def test_a_fixed_number_of_queries_whatever_the_matches(world):
     for i in range(12):
         t = file_ticket(world.customer, title=f"Panne {i}", description="Rien")
         actions.ticket_comment(actor=world.customer, ticket=t, body="toujours en panne")
-    assert run() == few == 1
+    assert run() == few == 3
+
+
+def test_ranked_search_keeps_the_best_within_the_scope(world):
+    best = file_ticket(world.customer, title="Routeur routeur", description="routeur")
+    file_ticket(world.customer, title="Autre", description="un routeur")
+    exact = file_ticket(
+        world.customer, title="Autre", description="Rien", personal_reference="rout"
+    )
+    file_ticket(world.outsider, title="Routeur routeur routeur", description="routeur routeur")
+    top = [t.key for t in search_ranked(world.customer, "routeur", limit=1)]
+    assert top == [best.key]
+    assert search_ranked(world.customer, "rout", limit=1)[0].key == exact.key
