@@ -36,8 +36,9 @@ def mail_domain() -> str:
 def find_mailbox(msg: Message, desk: Desk | None) -> Mailbox | None:
     """The forced desk's mailbox (a pipe per address), else the first receiving address
     of ours among the delivery and recipient headers, in that order."""
+    # The contact site (only an unknown sender needs it) is read when used.
     active = Mailbox.objects.filter(is_active=True).select_related(
-        "desk", "ticket_type", "category__service", "contact_site__organisation"
+        "desk", "ticket_type", "category__service"
     )
     if desk is not None:
         return active.filter(desk=desk).order_by("id").first()
@@ -58,11 +59,9 @@ def find_mailbox(msg: Message, desk: Desk | None) -> Mailbox | None:
 
 def own_addresses() -> set[str]:
     """Addresses that are ours: mail from them is one of our own coming back (a loop)."""
-    own = {a.lower() for a in Mailbox.objects.values_list("address", flat=True)}
-    own |= {
-        a.lower()
-        for a in Desk.objects.exclude(email_address="").values_list("email_address", flat=True)
-    }
+    mailboxes = Mailbox.objects.order_by().values_list("address", flat=True)
+    desks = Desk.objects.exclude(email_address="").order_by().values_list("email_address")
+    own = {a.lower() for a in mailboxes.union(desks)}  # one query
     own.add(settings.DEFAULT_FROM_EMAIL.rpartition("<")[2].strip(">").strip().lower())
     return own
 
