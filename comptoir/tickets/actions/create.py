@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from comptoir.accounts.models import User
@@ -219,10 +218,20 @@ def _route(type: TicketType, category: Category) -> Category:
 
 
 def _next_number(desk: Desk) -> int:
-    """The desk's next key number, under the desk row's lock: no gaps reused, no duplicates."""
-    locked = Desk.objects.select_for_update().only("next_number").get(pk=desk.pk)
-    Desk.objects.filter(pk=desk.pk).update(next_number=F("next_number") + 1)
-    return locked.next_number
+    """The desk's next key number, under the desk row's lock: no gaps reused, no duplicates.
+    One statement: the UPDATE takes the row lock and hands back the number it moved past
+    (RETURNING: PostgreSQL, SQLite 3.35+)."""
+    table = connection.ops.quote_name(Desk._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET next_number = next_number + 1 WHERE id = %s "  # noqa: S608
+            "RETURNING next_number - 1",
+            [desk.pk],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise Desk.DoesNotExist()
+    return row[0]
 
 
 def _invite_permanent_guests(ticket: Ticket, actor: User) -> None:
