@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.db.models import Exists, OuterRef
+
 from comptoir.accounts.models import User
 from comptoir.catalog.models import ServiceMember
 from comptoir.notifications.models import Outbox, Watch, WatchPreference
@@ -20,10 +22,14 @@ REQUESTER_KINDS = {"created", "status", "comment", "converted"}
 
 def _agents_watching(ticket: Ticket, *, creation: bool) -> list[User]:
     """Members of the ticket's service whose watch grid asks for this event."""
+    # Whether each member manages the ticket's category, in the same query.
+    in_category = ServiceMember.categories.through.objects.filter(
+        servicemember_id=OuterRef("pk"), category_id=ticket.category_id
+    )
     members = (
         ServiceMember.objects.filter(service_id=ticket.service_id, user__is_active=True)
         .select_related("user")
-        .prefetch_related("categories")
+        .annotate(in_category=Exists(in_category))
     )
     prefs = {
         p.user_id: p.grid() for p in WatchPreference.objects.filter(service_id=ticket.service_id)
@@ -32,7 +38,7 @@ def _agents_watching(ticket: Ticket, *, creation: bool) -> list[User]:
     for m in members:
         grid = prefs.get(m.user_id, dict(WatchPreference.MEDIUM_GRID))
         wants = [grid["any"]]
-        if any(c.pk == ticket.category_id for c in m.categories.all()):
+        if m.in_category:
             wants.append(grid["category"])
         if ticket.assignee_id == m.user_id:
             wants.append(grid["held"])
@@ -61,7 +67,38 @@ def record(
 ) -> list[Outbox]:
     """One Outbox row per distinct recipient with an address, minus mutes and (unless told
     otherwise) the actor: nobody needs a mail about what they just did."""
-    muted = set(Mute.objects.filter(ticket_id=ticket.pk).values_list("user_id", flat=True))
+    rows = _rows(
+        ticket=ticket,
+        event=event,
+        kind=kind,
+        recipients=recipients,
+        actor=actor,
+        muted=_muted(ticket),
+        language_of=language_of,
+        context=context,
+        skip_actor=skip_actor,
+    )
+    return Outbox.objects.bulk_create(rows)
+
+
+def _muted(ticket: Ticket) -> set[int]:
+    return set(Mute.objects.filter(ticket_id=ticket.pk).values_list("user_id", flat=True))
+
+
+def _rows(
+    *,
+    ticket: Ticket,
+    event: Event,
+    kind: str,
+    recipients: Iterable[User],
+    actor: User | None,
+    muted: set[int],
+    language_of: User | None = None,
+    context: dict | None = None,
+    skip_actor: bool = True,
+) -> list[Outbox]:
+    """`record`'s rows, not yet written: a rule with several kinds of recipients writes
+    them all in one insert."""
     seen: set[int] = set()
     rows = []
     for person in recipients:
@@ -86,7 +123,7 @@ def record(
                 context=context or {},
             )
         )
-    return Outbox.objects.bulk_create(rows)
+    return rows
 
 
 def on_event(*, ticket: Ticket, event: Event, actor: User | None) -> list[Outbox]:
@@ -96,24 +133,30 @@ def on_event(*, ticket: Ticket, event: Event, actor: User | None) -> list[Outbox
     arriving = creation or event.kind in {"transferred", "escalated"}
     agents = _agents_watching(ticket, creation=arriving)
     guests = [g.user for g in Guest.objects.filter(ticket_id=ticket.pk).select_related("user")]
-    rows = record(
-        ticket=ticket, event=event, kind=event.kind, recipients=agents + guests, actor=actor
+    muted = _muted(ticket)
+    rows = _rows(
+        ticket=ticket,
+        event=event,
+        kind=event.kind,
+        recipients=agents + guests,
+        actor=actor,
+        muted=muted,
     )
     if event.kind in REQUESTER_KINDS and not event.internal:
         notify_requesters = event.kind != "status" or ticket.status.notify_requester
         if notify_requesters:
-            rows += record(
+            told = {r.recipient_id for r in rows}
+            rows += _rows(
                 ticket=ticket,
                 event=event,
                 kind=event.kind,
-                recipients=[
-                    p for p in _requesters(ticket) if p.pk not in {r.recipient_id for r in rows}
-                ],
+                recipients=[p for p in _requesters(ticket) if p.pk not in told],
                 actor=actor,
+                muted=muted,
                 language_of=ticket.affected,  # NOT-4: in the affected person's language
                 skip_actor=not creation,  # NOT-4 "New": the requester's own confirmation
             )
-    return rows
+    return Outbox.objects.bulk_create(rows)  # one insert for every recipient
 
 
 def on_release(*, ticket: Ticket, event: Event, actor: User) -> list[Outbox]:
