@@ -6,8 +6,10 @@ would lead to, for the take and release moves, and asks how the person stands to
 ticket for its buttons, its moves and its time panel: the same rows, read again by each.
 Inside `read_cache()` the first read is kept and the others reuse it.
 
-It is opened only around views that write nothing (GET pages): rows read inside it are
-not read again, so a write in the same block would not be seen. Outside the block
+It is opened only around views that write nothing (GET pages), and around each batch of
+the `sla_watch` job, whose writes (alerts, events, outbox rows, SLA columns) never touch the
+configuration it caches: rows read inside it are not read again, so a write of those rows
+in the same block would not be seen. Outside the block
 `cached()` simply calls the function, so the actions always read fresh rows. The cached
 values are configuration (transitions) or keyed by the person and the service they
 concern, so no reader gets another's scope.

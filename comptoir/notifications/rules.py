@@ -12,6 +12,7 @@ from django.db.models import Exists, OuterRef
 
 from comptoir.accounts.models import User
 from comptoir.catalog.models import ServiceMember
+from comptoir.core.readcache import cached
 from comptoir.notifications.models import Outbox, Watch, WatchPreference
 from comptoir.sla.models import SlaAlert
 from comptoir.tickets.models import Event, Guest, Mute, Ticket
@@ -190,12 +191,16 @@ def on_sla_alert(*, ticket: Ticket, event: Event, alert: SlaAlert) -> list[Outbo
     """SLA-2: a warning or a breach is told to whoever holds the ticket and to the managers
     of its service, whatever their watch level: it asks them to act. Never to customers
     (the event is internal), never to plain members (the queue shows them the clock)."""
-    managers = [
-        m.user
-        for m in ServiceMember.objects.filter(
-            service_id=ticket.service_id, can_manage=True
-        ).select_related("user")
-    ]
+    # Read once per service in a batch of sla_watch (core/readcache.py), else each time.
+    managers = cached(
+        ("sla_managers", ticket.service_id),
+        lambda: [
+            m.user
+            for m in ServiceMember.objects.filter(
+                service_id=ticket.service_id, can_manage=True
+            ).select_related("user")
+        ],
+    )
     return record(
         ticket=ticket,
         event=event,

@@ -19,6 +19,7 @@ from datetime import datetime
 from django.db.models import Q
 from django.utils import timezone
 
+from comptoir.core.readcache import cached, caching
 from comptoir.sla import clock
 from comptoir.sla.models import SlaAlert, SlaPolicy
 from comptoir.workflows.models import SlaEffect, Status
@@ -38,16 +39,27 @@ def policy_for(ticket) -> SlaPolicy | None:
     priority, then the desk's catch-all. None when the type is not under SLA."""
     if not ticket.type.sla_applies:
         return None
+    key = ("sla_policy", ticket.desk_id, ticket.type_id, ticket.priority_id)
+    return cached(key, lambda: _policy(ticket.desk_id, ticket.type_id, ticket.priority_id))
+
+
+def _policy(desk_id: int, type_id: int, priority_id: int | None) -> SlaPolicy | None:
     candidates = (
-        SlaPolicy.objects.filter(desk_id=ticket.desk_id)
-        .filter(Q(type_id=ticket.type_id) | Q(type__isnull=True))
-        .filter(Q(priority_id=ticket.priority_id) | Q(priority__isnull=True))
+        SlaPolicy.objects.filter(desk_id=desk_id)
+        .filter(Q(type_id=type_id) | Q(type__isnull=True))
+        .filter(Q(priority_id=priority_id) | Q(priority__isnull=True))
         .select_related("calendar")
     )
     ranked = sorted(
         candidates, key=lambda p: (p.type_id is not None, p.priority_id is not None, -p.pk)
     )
     return ranked[-1] if ranked else None
+
+
+def calendar_spec(policy: SlaPolicy) -> clock.CalendarSpec:
+    """The policy's calendar as the clock reads it (once per batch inside `read_cache()`,
+    as `sla_watch` runs: configuration, which the batch does not write)."""
+    return cached(("sla_calendar", policy.calendar_id), policy.calendar.spec)
 
 
 def status_history(ticket, now: datetime) -> list[tuple[datetime, str]]:
@@ -66,7 +78,10 @@ def status_history(ticket, now: datetime) -> list[tuple[datetime, str]]:
         steps.append((since, ticket.status_id))
     effects = {ticket.status_id: ticket.status.sla_effect}
     missing = {sid for _at, sid in steps} - set(effects)
-    if missing:
+    if missing and caching():  # a batch: every status's effect read once
+        every = cached("sla_effects", lambda: dict(Status.objects.values_list("pk", "sla_effect")))
+        effects.update({sid: every[sid] for sid in missing if sid in every})
+    elif missing:
         effects.update(Status.objects.filter(pk__in=missing).values_list("pk", "sla_effect"))
     return [(at, effects.get(sid, SlaEffect.RUN)) for at, sid in steps]
 
@@ -170,7 +185,7 @@ def evaluate(ticket, *, now: datetime | None = None) -> Evaluation | None:
     policy = policy_for(ticket)
     if policy is None:
         return None
-    spec = policy.calendar.spec()
+    spec = calendar_spec(policy)
     history = status_history(ticket, now)
     effect = history[-1][1]
     running = effect == SlaEffect.RUN
@@ -245,4 +260,4 @@ def remaining_minutes(ticket, *, now: datetime | None = None) -> float | None:
     if policy is None or policy.resolution_minutes is None:
         return None
     history = status_history(ticket, now)
-    return policy.resolution_minutes - clock.elapsed(policy.calendar.spec(), history, now)
+    return policy.resolution_minutes - clock.elapsed(calendar_spec(policy), history, now)

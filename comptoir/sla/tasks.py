@@ -18,6 +18,7 @@ from django.tasks import task
 from django.utils import timezone
 
 from comptoir.core.errors import DomainError
+from comptoir.core.readcache import read_cache
 from comptoir.tickets.actions import sla_check
 from comptoir.tickets.models import Ticket
 
@@ -48,17 +49,10 @@ def sla_watch() -> dict[str, int]:
     after: tuple[datetime, int] | None = None
     while True:
         batch = due_tickets(now, after)
-        for ticket in batch:
-            after = (ticket.sla_next_alert_at, ticket.pk)
-            try:
-                alerts = sla_check(actor=None, ticket=ticket.pk)
-            except DomainError as exc:  # e.g. deleted meanwhile: NotFound
-                failed += 1
-                logger.info("sla watch skipped ticket %s: %s", ticket.pk, exc)
-                continue
-            checked += 1
-            warnings += sum(1 for a in alerts if a.level == "warning")
-            breaches += sum(1 for a in alerts if a.level == "breach")
+        with read_cache():  # policies, calendars, rosters: read once per batch
+            after, counts = _check_batch(batch, after)
+        checked, warnings = checked + counts[0], warnings + counts[1]
+        breaches, failed = breaches + counts[2], failed + counts[3]
         if len(batch) < BATCH:
             break
     if warnings or breaches or failed:
@@ -70,3 +64,23 @@ def sla_watch() -> dict[str, int]:
             failed,
         )
     return {"checked": checked, "warnings": warnings, "breaches": breaches, "skipped": failed}
+
+
+def _check_batch(
+    batch: list[Ticket], after: tuple[datetime, int] | None
+) -> tuple[tuple[datetime, int] | None, tuple[int, int, int, int]]:
+    """`sla_check` on each ticket of a batch, each in its own transaction; the keyset
+    position reached and the counts (checked, warnings, breaches, skipped)."""
+    checked = warnings = breaches = failed = 0
+    for ticket in batch:
+        after = (ticket.sla_next_alert_at, ticket.pk)
+        try:
+            alerts = sla_check(actor=None, ticket=ticket.pk)
+        except DomainError as exc:  # e.g. deleted meanwhile: NotFound
+            failed += 1
+            logger.info("sla watch skipped ticket %s: %s", ticket.pk, exc)
+            continue
+        checked += 1
+        warnings += sum(1 for a in alerts if a.level == "warning")
+        breaches += sum(1 for a in alerts if a.level == "breach")
+    return after, (checked, warnings, breaches, failed)
