@@ -235,11 +235,11 @@ def _next_number(desk: Desk) -> int:
 
 
 def _invite_permanent_guests(ticket: Ticket, actor: User) -> None:
-    for pg in PermanentGuest.objects.filter(service_id=ticket.service_id).select_related("user"):
-        if not may_follow(pg.user, ticket):
-            continue
-        Guest.objects.get_or_create(
-            ticket=ticket,
-            user=pg.user,
-            defaults={"organisation_id": ticket.organisation_id, "permanent": True},
-        )
+    """AG-6: the service's permanent guests follow the new ticket; one insert for all
+    (the ticket is new in this transaction: nobody follows it yet)."""
+    guests = PermanentGuest.objects.filter(service_id=ticket.service_id).select_related("user")
+    users = {pg.user_id: pg.user for pg in guests if may_follow(pg.user, ticket)}
+    Guest.objects.bulk_create(
+        Guest(ticket=ticket, user=user, organisation_id=ticket.organisation_id, permanent=True)
+        for user in users.values()
+    )
