@@ -310,7 +310,43 @@ def test_queries_grow_with_recipients_not_with_tickets_or_services(world, dsi_ti
     four = queries(WINTER_8 + DAY)
 
     assert Outbox.objects.filter(kind="daily_report").count() == 1 + 4
-    # One ticket query per recipient, plus one for the customer's visibility grants; the
-    # rest (preferences, workflows, keys, insert, bookkeeping) is paid once per batch.
-    assert one <= 8
-    assert four - one <= 3 + 1
+    # Two ticket queries per recipient (bucket counts, listed rows), plus one for the
+    # customer's visibility grants; the rest (preferences, workflows, keys, insert,
+    # bookkeeping) is paid once per batch.
+    assert one <= 9
+    assert four - one <= 2 * 3 + 1
+
+
+def test_a_long_section_lists_the_first_tickets_and_counts_them_all(
+    world, dsi_tickets, monkeypatch
+):
+    """Each section is cut at MAX_LISTED in the report's order (priority, then the latest
+    update first); the counts stay exact and `truncated` says so."""
+    t1, t2, t3, _t4, _t5 = dsi_tickets
+    monkeypatch.setattr("comptoir.notifications.reports.MAX_LISTED", 2)
+    p = pref(world.agent, include_closed=True)
+    with at(WINTER_8 - 2 * DAY):
+        for title in ("Un", "Deux", "Trois"):
+            closed = file_ticket(world.customer, "ent", title=title)
+            actions.ticket_transition(actor=world.agent, ticket=closed, code="close")
+
+    write_reports(WINTER_8)
+
+    (section,) = only_report(world.agent).context["services"]
+    assert section["counts"] == {
+        "free": 1,
+        "in_progress": 2,
+        "closed": 3,
+        "refused": 0,
+        "postponed": 0,
+    }
+    assert section["truncated"] is True
+    assert len(section["tickets"]) == len(section["moved"]) == 2
+    assert {e["bucket"] for e in section["moved"]} == {"closed"}
+    every = [t1, t2, t3]
+    for t in every:
+        t.refresh_from_db()
+    expected = sorted(every, key=lambda t: (t.priority.rank, -t.updated_at.timestamp(), -t.pk))
+    assert [e["key"] for e in section["tickets"]] == [t.key for t in expected[:2]]
+    p.refresh_from_db()
+    assert p.last_report_slot == WINTER_8
