@@ -62,12 +62,36 @@ def calendar_spec(policy: SlaPolicy) -> clock.CalendarSpec:
     return cached(("sla_calendar", policy.calendar_id), policy.calendar.spec)
 
 
-def status_history(ticket, now: datetime) -> list[tuple[datetime, str]]:
-    """(since, sla_effect) for each status the ticket has been in, the current one last."""
+StatusEvent = tuple[str, dict | None, datetime]  # (kind, data, created_at) of an Event
+
+
+def status_events(ticket_ids: list[int]) -> dict[int, list[StatusEvent]]:
+    """The status events of many tickets in one query, in timeline order (a batch of the
+    `sla_watch` job): what `status_history` would read for each."""
+    from comptoir.tickets.models import Event
+
+    rows = (
+        Event.objects.filter(ticket_id__in=ticket_ids, kind__in=STATUS_KINDS)
+        .order_by("ticket_id", "created_at", "id")
+        .values_list("ticket_id", "kind", "data", "created_at")
+    )
+    out: dict[int, list[StatusEvent]] = {}
+    for ticket_id, kind, data, at in rows:
+        out.setdefault(ticket_id, []).append((kind, data, at))
+    return out
+
+
+def status_history(
+    ticket, now: datetime, events: list[StatusEvent] | None = None
+) -> list[tuple[datetime, str]]:
+    """(since, sla_effect) for each status the ticket has been in, the current one last;
+    `events` when the caller read them already (`status_events`)."""
     steps: list[tuple[datetime, int]] = []
     if ticket.pk is not None:
-        events = ticket.events.filter(kind__in=STATUS_KINDS).order_by("created_at", "id")
-        for kind, data, at in events.values_list("kind", "data", "created_at"):
+        if events is None:
+            qs = ticket.events.filter(kind__in=STATUS_KINDS).order_by("created_at", "id")
+            events = list(qs.values_list("kind", "data", "created_at"))
+        for kind, data, at in events:
             status = (data or {}).get(STATUS_KINDS[kind]) or {}
             if "id" in status:
                 steps.append((ticket.created_at if kind == "created" else at, status["id"]))
@@ -179,14 +203,16 @@ def _target_marks(
     return marks
 
 
-def evaluate(ticket, *, now: datetime | None = None) -> Evaluation | None:
+def evaluate(
+    ticket, *, now: datetime | None = None, events: list[StatusEvent] | None = None
+) -> Evaluation | None:
     """The SLA clock of the ticket at `now`; None when no policy applies."""
     now = now or timezone.now()
     policy = policy_for(ticket)
     if policy is None:
         return None
     spec = calendar_spec(policy)
-    history = status_history(ticket, now)
+    history = status_history(ticket, now, events)
     effect = history[-1][1]
     running = effect == SlaEffect.RUN
     # First response: the ticket leaving its initial status (taken, qualified, answered).
@@ -230,6 +256,17 @@ def recorded_alerts(ticket) -> list[Recorded]:
     return list(
         SlaAlert.objects.filter(ticket_id=ticket.pk).values_list("target", "level", "due_at")
     )
+
+
+def recorded_alerts_of(ticket_ids: list[int]) -> dict[int, list[Recorded]]:
+    """`recorded_alerts` of many tickets in one query."""
+    out: dict[int, list[Recorded]] = {}
+    rows = SlaAlert.objects.filter(ticket_id__in=ticket_ids).values_list(
+        "ticket_id", "target", "level", "due_at"
+    )
+    for ticket_id, target, level, due_at in rows:
+        out.setdefault(ticket_id, []).append((target, level, due_at))
+    return out
 
 
 def apply(ticket, evaluation: Evaluation | None, recorded: list[Recorded]) -> list[str]:

@@ -41,15 +41,55 @@ def sla_check(
         ticket = _base.lock(actor=actor, ticket=ticket)
         evaluation = sla.evaluate(ticket, now=now)
         recorded = sla.recorded_alerts(ticket) if evaluation else []
-        created = []
-        for mark in evaluation.due_marks(recorded) if evaluation else []:
-            created.append(_record(ticket, mark, evaluation, now))
-            recorded.append((mark.target, mark.level, mark.at))
-        before = {f: getattr(ticket, f) for f in sla.SLA_FIELDS}
-        sla.apply(ticket, evaluation, recorded)
-        changed = [f for f in sla.SLA_FIELDS if getattr(ticket, f) != before[f]]
-        if changed:
-            _save_sla_columns(ticket, changed)
+        return _check(ticket, evaluation, recorded, now)
+
+
+def sla_check_many(
+    ticket_ids: list[int], *, now: datetime | None = None
+) -> dict[int, list[SlaAlert]]:
+    """`sla_check` by the scheduler on a batch of tickets: the new alerts of each.
+
+    One transaction; the rows are locked in one statement (in pk order, as two workers
+    would take them) and read with their status events and recorded alerts in three more,
+    instead of four queries and a savepoint per ticket. It records exactly what
+    `sla_check` would on each; a ticket gone meanwhile is left out of the answer.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = list(
+            Ticket.objects.select_for_update()
+            .filter(pk__in=ticket_ids)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        if not locked:
+            return {}
+        related = ("status", "type__workflow", "desk", "reporter", "affected")
+        tickets = Ticket.objects.select_related(*related).in_bulk(locked)
+        histories = sla.status_events(locked)
+        alerts = sla.recorded_alerts_of(locked)
+        out = {}
+        for pk in locked:
+            ticket = tickets[pk]
+            evaluation = sla.evaluate(ticket, now=now, events=histories.get(pk, []))
+            recorded = alerts.get(pk, []) if evaluation else []
+            out[pk] = _check(ticket, evaluation, recorded, now)
+        return out
+
+
+def _check(
+    ticket: Ticket, evaluation: sla.Evaluation | None, recorded: list, now: datetime
+) -> list[SlaAlert]:
+    """Record the due marks of a locked ticket and save its SLA columns; the new alerts."""
+    created = []
+    for mark in evaluation.due_marks(recorded) if evaluation else []:
+        created.append(_record(ticket, mark, evaluation, now))
+        recorded.append((mark.target, mark.level, mark.at))
+    before = {f: getattr(ticket, f) for f in sla.SLA_FIELDS}
+    sla.apply(ticket, evaluation, recorded)
+    changed = [f for f in sla.SLA_FIELDS if getattr(ticket, f) != before[f]]
+    if changed:
+        _save_sla_columns(ticket, changed)
     return created
 
 
