@@ -34,6 +34,7 @@ from comptoir.cmdb.models import ConfigurationItem
 from comptoir.notifications.models import DailyReportPreference, WatchPreference
 from comptoir.search import fts
 from comptoir.search import selectors as search
+from comptoir.tickets import topn
 from comptoir.tickets.models import Guest, Ticket, TicketLink
 from comptoir.tickets.relations import relations, service_roster
 from comptoir.tickets.selectors import LIST_RELATED, visible_tickets
@@ -160,6 +161,10 @@ def _filtered(actor: User, p: QueueParams) -> QuerySet[Ticket]:
         words = fts.clean(p.text)
         people = User.objects.filter(Q(last_name__icontains=words) | Q(username__iexact=words))
         qs = qs.filter(text | Q(affected_id__in=people.values("id")))
+    return _sort_keys(qs)
+
+
+def _sort_keys(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
     return qs.annotate(
         prank=Coalesce(F("priority__rank"), Value(32767)),
         sorder=F("status__order"),
@@ -201,13 +206,16 @@ def _decode(cursor: str, keys: Sequence[tuple[str, bool]]) -> list[Any] | None:
 def _beyond(keys: Sequence[tuple[str, bool]], values: list[Any], *, forward: bool) -> Q:
     """Rows strictly after (forward) or before the row with `values` in the sort order."""
     q = Q(pk__in=[])
+    first, desc0 = keys[0]
+    # Implied by the OR below, but an index range bound the planner can use on its own.
+    bound = Q(**{f"{first}__{'lte' if (desc0 if forward else not desc0) else 'gte'}": values[0]})
     for i, (name, desc) in enumerate(keys):
         down = desc if forward else not desc
         step = Q(**{f"{name}__{'lt' if down else 'gt'}": values[i]})
         for j in range(i):
             step &= Q(**{keys[j][0]: values[j]})
         q |= step
-    return q
+    return bound & q
 
 
 def queue_page(*, actor: User, params: QueueParams) -> QueuePage:
@@ -216,13 +224,19 @@ def queue_page(*, actor: User, params: QueueParams) -> QueuePage:
     keys = SORTS.get(p.sort, SORTS["updated"])[1]
     order = [f"-{n}" if desc else n for n, desc in keys]
     reverse = [n if desc else f"-{n}" for n, desc in keys]
-    qs = _filtered(actor, p).select_related(*LIST_RELATED, "site", "organisation")
+    related = (*LIST_RELATED, "site", "organisation")
+    qs = _filtered(actor, p).select_related(*related)
+    split = {
+        "rows": _sort_keys(visible_tickets(actor)).select_related(*related),
+        "branches": topn.visibility_branches(actor),
+        "states": topn.state_values(p.state or default_state(p.queue)),
+        "n": PAGE_SIZE + 1,
+    }
     before = _decode(p.before, keys) if p.before else None
     after = _decode(p.after, keys) if p.after and before is None else None
     if before is not None:
-        rows = list(
-            qs.filter(_beyond(keys, before, forward=False)).order_by(*reverse)[: PAGE_SIZE + 1]
-        )
+        back = qs.filter(_beyond(keys, before, forward=False))
+        rows = list(topn.first_rows(back, order=reverse, **split))
         more = len(rows) > PAGE_SIZE
         rows = rows[:PAGE_SIZE][::-1]
         page = QueuePage(rows=rows, params=p)
@@ -232,7 +246,7 @@ def queue_page(*, actor: User, params: QueueParams) -> QueuePage:
         return page
     if after is not None:
         qs = qs.filter(_beyond(keys, after, forward=True))
-    rows = list(qs.order_by(*order)[: PAGE_SIZE + 1])
+    rows = list(topn.first_rows(qs, order=order, **split))
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
     page = QueuePage(rows=rows, params=p)
@@ -253,10 +267,14 @@ def my_desks(actor: User) -> list[Desk]:
 
 
 def my_services(actor: User) -> list[Service]:
-    qs = Service.objects.filter(is_active=True).select_related("desk")
-    if not actor.is_admin:
-        qs = qs.filter(members__user_id=actor.pk)
-    return list(qs.order_by("desk__slug", "name_fr"))
+    """The active services of the actor (all, for an administrator). An agent's inactive
+    ones are read too, to remember every membership for the queue's branches (topn)."""
+    qs = Service.objects.select_related("desk").order_by("desk__slug", "name_fr")
+    if actor.is_admin:
+        return list(qs.filter(is_active=True))
+    found = list(qs.filter(members__user_id=actor.pk))
+    topn.remember_member_services(actor, [s.pk for s in found])
+    return [s for s in found if s.is_active]
 
 
 def filter_statuses(desks: Sequence[Desk]) -> list[Status]:

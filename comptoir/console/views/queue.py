@@ -67,6 +67,8 @@ def _grouped(items, desk_of) -> list[tuple[str, list]]:
 def queue(request: HttpRequest) -> HttpResponse:
     actor = request.user
     params = params_from(request.GET)
+    # Read first: it remembers the agent's services, which the queue's query needs.
+    services = None if request.htmx else sel.my_services(actor)
     page = sel.queue_page(actor=actor, params=params)
     base = reverse("console:queue")
     filters = _query(request.GET)
@@ -100,7 +102,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     desks = sel.my_desks(actor)
     ctx.update(
         desks=desks,
-        services=sel.my_services(actor),
+        services=services,
         statuses=_grouped(sel.filter_statuses(desks), lambda s: str(s.workflow)),
         priorities=_grouped(sel.filter_priorities(desks), lambda p: str(p.desk)),
         saved=list(SavedQueue.objects.filter(user=actor)),
