@@ -44,12 +44,22 @@ def policy_for(ticket) -> SlaPolicy | None:
 
 
 def _policy(desk_id: int, type_id: int, priority_id: int | None) -> SlaPolicy | None:
-    candidates = (
-        SlaPolicy.objects.filter(desk_id=desk_id)
-        .filter(Q(type_id=type_id) | Q(type__isnull=True))
-        .filter(Q(priority_id=priority_id) | Q(priority__isnull=True))
-        .select_related("calendar")
-    )
+    if caching():  # a batch: every policy read once (a few per desk), chosen below
+        every = cached("sla_policies", lambda: list(SlaPolicy.objects.select_related("calendar")))
+        candidates = [
+            p
+            for p in every
+            if p.desk_id == desk_id
+            and p.type_id in (type_id, None)
+            and p.priority_id in (priority_id, None)
+        ]
+    else:
+        candidates = list(
+            SlaPolicy.objects.filter(desk_id=desk_id)
+            .filter(Q(type_id=type_id) | Q(type__isnull=True))
+            .filter(Q(priority_id=priority_id) | Q(priority__isnull=True))
+            .select_related("calendar")
+        )
     ranked = sorted(
         candidates, key=lambda p: (p.type_id is not None, p.priority_id is not None, -p.pk)
     )

@@ -9,6 +9,7 @@ holder and the service's managers.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime
 
 from django.db import transaction
@@ -41,7 +42,10 @@ def sla_check(
         ticket = _base.lock(actor=actor, ticket=ticket)
         evaluation = sla.evaluate(ticket, now=now)
         recorded = sla.recorded_alerts(ticket) if evaluation else []
-        return _check(ticket, evaluation, recorded, now)
+        created, changed = _check(ticket, evaluation, recorded, now)
+        if changed:
+            _save_sla_columns(ticket, changed)
+        return created
 
 
 def sla_check_many(
@@ -51,8 +55,9 @@ def sla_check_many(
 
     One transaction; the rows are locked in one statement (in pk order, as two workers
     would take them) and read with their status events and recorded alerts in three more,
-    instead of four queries and a savepoint per ticket. It records exactly what
-    `sla_check` would on each; a ticket gone meanwhile is left out of the answer.
+    instead of four queries and a savepoint per ticket; the SLA columns are written by one
+    UPDATE per set of changed columns. It records exactly what `sla_check` would on each;
+    a ticket gone meanwhile is left out of the answer.
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -69,18 +74,26 @@ def sla_check_many(
         histories = sla.status_events(locked)
         alerts = sla.recorded_alerts_of(locked)
         out = {}
+        to_save: dict[tuple[str, ...], list[Ticket]] = defaultdict(list)
         for pk in locked:
             ticket = tickets[pk]
             evaluation = sla.evaluate(ticket, now=now, events=histories.get(pk, []))
             recorded = alerts.get(pk, []) if evaluation else []
-            out[pk] = _check(ticket, evaluation, recorded, now)
+            out[pk], changed = _check(ticket, evaluation, recorded, now)
+            if changed:
+                to_save[tuple(changed)].append(ticket)
+        for fields, changed_tickets in to_save.items():
+            # bulk_update writes only the fields named: no version, no updated_at (see
+            # `_save_sla_columns`).
+            Ticket.objects.bulk_update(changed_tickets, fields)
         return out
 
 
 def _check(
     ticket: Ticket, evaluation: sla.Evaluation | None, recorded: list, now: datetime
-) -> list[SlaAlert]:
-    """Record the due marks of a locked ticket and save its SLA columns; the new alerts."""
+) -> tuple[list[SlaAlert], list[str]]:
+    """Record the due marks of a locked ticket and set its SLA columns; the new alerts
+    and the columns changed (the caller saves them)."""
     created = []
     for mark in evaluation.due_marks(recorded) if evaluation else []:
         created.append(_record(ticket, mark, evaluation, now))
@@ -88,9 +101,7 @@ def _check(
     before = {f: getattr(ticket, f) for f in sla.SLA_FIELDS}
     sla.apply(ticket, evaluation, recorded)
     changed = [f for f in sla.SLA_FIELDS if getattr(ticket, f) != before[f]]
-    if changed:
-        _save_sla_columns(ticket, changed)
-    return created
+    return created, changed
 
 
 def _record(ticket: Ticket, mark: sla.Mark, evaluation: sla.Evaluation, now: datetime) -> SlaAlert:
