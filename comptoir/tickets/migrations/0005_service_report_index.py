@@ -18,8 +18,17 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="ticket",
             index=models.Index(
-                fields=["service", "state", "status", "assignee"],
-                include=("priority", "updated_at", "status_changed_at", "category", "id"),
+                fields=[
+                    "service",
+                    "state",
+                    "status",
+                    "assignee",
+                    "priority",
+                    "updated_at",
+                    "status_changed_at",
+                    "category",
+                    "id",
+                ],
                 name="t_service_report",
             ),
         ),
