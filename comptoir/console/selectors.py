@@ -156,11 +156,12 @@ def _filtered(actor: User, p: QueueParams) -> QuerySet[Ticket]:
         qs = qs.filter(status_id=p.status_id)
     if p.priority_id:
         qs = qs.filter(priority_id=p.priority_id)
-    text = search.text_q(actor, p.text)
-    if text is not None:
-        words = fts.clean(p.text)
+    words = fts.clean(p.text)
+    if words:
         people = User.objects.filter(Q(last_name__icontains=words) | Q(username__iexact=words))
-        qs = qs.filter(text | Q(affected_id__in=people.values("id")))
+        qs = qs.filter(
+            search.text_q(actor, words, also=Q(affected_id__in=search.people_ids(people)))
+        )
     return _sort_keys(qs)
 
 

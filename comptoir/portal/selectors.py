@@ -226,23 +226,27 @@ def status_choices() -> list[str]:
 
 def _search(actor: User, qs: QuerySet[Ticket], text: str) -> QuerySet[Ticket]:
     text = fts.clean(text)[:100]
-    words = search.text_q(actor, text)
-    if words is None:
+    if not text:
         return qs
     people = User.objects.filter(role__in=list(CUSTOMER_ROLES)).filter(
         Q(first_name__icontains=text) | Q(last_name__icontains=text) | Q(username__iexact=text)
     )
-    statuses = Status.objects.filter(Q(name_fr__iexact=text) | Q(name_en__iexact=text))
-    q = (
-        words
-        | Q(reporter_id__in=people.values("id"))
-        | Q(affected_id__in=people.values("id"))
-        | Q(status_id__in=statuses.values("id"))
-    )
+    named = search.people_ids(people)
+    also = Q(reporter_id__in=named) | Q(affected_id__in=named)
     number = text.lstrip("#")
     if number.isdigit() and len(number) < 10:
-        q |= Q(number=int(number))
-    return qs.filter(q)
+        also |= Q(number=int(number))
+    words = search.text_q(actor, text, also=also)
+    if words is None:
+        return qs
+    # A status named in full is a filter of its own (its tickets are most of the table:
+    # not something to gather as ids); asked first, so the id set stays the words' one.
+    statuses = list(
+        Status.objects.filter(Q(name_fr__iexact=text) | Q(name_en__iexact=text)).values_list(
+            "id", flat=True
+        )
+    )
+    return qs.filter(words | Q(status_id__in=statuses)) if statuses else qs.filter(words)
 
 
 def my_tickets(

@@ -156,6 +156,17 @@ def pg_tsquery() -> str:
     )
 
 
+def pg_match(text: str, *, internal: bool) -> tuple[str, str, list[str]]:
+    """The vector column, the tsquery SQL and its parameters of a PostgreSQL match."""
+    q = clean(text)
+    return ("all_vector" if internal else "public_vector"), pg_tsquery(), [q, q]
+
+
+def pg_ids_sql(vector: str, tsquery: str, params: list[str]) -> tuple[str, list]:
+    """The ids of every matching ticket, in no order."""
+    return f"SELECT ticket_id FROM {TABLE} WHERE {vector} @@ {tsquery}", list(params)
+
+
 def match_ids_sql(vendor: str, text: str, *, internal: bool) -> tuple[str, list[str]] | None:
     """SQL selecting the ids of the tickets whose text matches, or None for no words."""
     if vendor == "postgresql":

@@ -103,10 +103,12 @@ def ticket_list(*, actor: User, filters: TicketFilters | None = None) -> QuerySe
         qs = qs.filter(desk_id=f.desk_id)
     if f.status_id:
         qs = qs.filter(status_id=f.status_id)
-    text = search.text_q(actor, f.text)
-    if text is not None:
-        people = User.objects.filter(last_name__icontains=fts.clean(f.text))
-        qs = qs.filter(text | Q(affected_id__in=people.values("id")))
+    words = fts.clean(f.text)
+    if words:
+        people = User.objects.filter(last_name__icontains=words)
+        qs = qs.filter(
+            search.text_q(actor, words, also=Q(affected_id__in=search.people_ids(people)))
+        )
     return qs.select_related(*LIST_RELATED).order_by("-updated_at", "-id")
 
 

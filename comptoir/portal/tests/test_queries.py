@@ -40,7 +40,10 @@ def test_my_tickets_query_count_does_not_grow_with_tickets(world):
     fill(world, 27)
     many = [count(client, url), count(client, url + "?closed=1&q=Panne")]
     assert many == few
-    assert max(many) <= MAX_LIST
+    # A search adds the people it names and, on PostgreSQL, the estimate of the words'
+    # matches and, for a rare word, their ids (search.selectors._pg_words).
+    assert many[0] <= MAX_LIST
+    assert many[1] <= MAX_LIST + 3
 
 
 def add_events(world, ticket, n: int) -> None:

@@ -180,7 +180,8 @@ def test_a_fixed_number_of_queries_whatever_the_matches(world):
     for i in range(12):
         t = file_ticket(world.customer, title=f"Panne {i}", description="Rien")
         actions.ticket_comment(actor=world.customer, ticket=t, body="toujours en panne")
-    assert run() == few == 3
+    # PostgreSQL asks first how many tickets the words match (then reads a rare word's ids).
+    assert run() == few == (5 if connection.vendor == "postgresql" else 3)
 
 
 def test_ranked_search_keeps_the_best_within_the_scope(world):

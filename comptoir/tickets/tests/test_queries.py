@@ -118,8 +118,10 @@ def test_ticket_list_query_count_does_not_grow_with_tickets(world, django_assert
     for name in READS:
         assert many[name][0] > few[name][0] > 0, name
     assert {k: q for k, (_n, q) in many.items()} == {k: q for k, (_n, q) in few.items()}
-    for read in READS.values():
-        with django_assert_max_num_queries(2):  # the list, and a customer's grants
+    for name, read in READS.items():
+        # The list, and a customer's grants; a search also reads the people it names and,
+        # on PostgreSQL, the words' estimated matches and a rare word's ids.
+        with django_assert_max_num_queries(2 + (3 if "search" in name else 0)):
             show_rows(read(world))
 
 
