@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import shutil
 import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -37,7 +36,7 @@ from django.core.management.base import CommandError, OutputWrapper
 from comptoir.bench.machine import describe
 from comptoir.bench.mail_messages import KINDS
 from comptoir.bench.options import among, positive
-from comptoir.bench.scratch import PREFIX, ROOT, Scratch, scratch_database
+from comptoir.bench.scratch import PREFIX, Scratch, run_child, scratch_database
 
 HELP = "Mail throughput: N generated messages through ingest(), then the outbox over SMTP."
 STEPS = "comptoir.bench.mail_steps"
@@ -129,17 +128,7 @@ class Children:
         for name in UNSET:
             env.pop(name, None)
         env.update(extra)
-        what = " ".join(argv[2:])
-        try:
-            done = subprocess.run(  # noqa: S603 (our interpreter, our arguments)
-                argv, env=env, cwd=ROOT, capture_output=True, text=True,
-                timeout=self.timeout, check=False,
-            )  # fmt: skip
-        except subprocess.TimeoutExpired as exc:
-            raise CommandError(f"{what} took more than {self.timeout:g} s") from exc
-        if done.returncode != 0:
-            raise CommandError(f"{what} failed (exit {done.returncode}):\n{done.stderr[-3000:]}")
-        return done.stdout
+        return run_child(argv, env=env, timeout=self.timeout)
 
     def step(self, *args: str, **extra: str) -> dict[str, Any]:
         out = self.run([sys.executable, "-m", STEPS, *args], **extra)

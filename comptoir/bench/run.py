@@ -15,7 +15,6 @@ import json
 import os
 import secrets
 import shutil
-import subprocess
 import sys
 import tempfile
 from argparse import ArgumentParser, ArgumentTypeError, BooleanOptionalAction
@@ -29,7 +28,7 @@ from comptoir.bench.machine import describe
 from comptoir.bench.options import among, positive
 from comptoir.bench.run_manifest import load, manifest_path
 from comptoir.bench.run_steps import OPERATIONS
-from comptoir.bench.scratch import PREFIX, ROOT, WORKLOADS, Scratch, workload_database
+from comptoir.bench.scratch import PREFIX, WORKLOADS, Scratch, run_child, workload_database
 
 HELP = "Pages and operations of a seeded workload: in-process, and over HTTP with gunicorn."
 STEPS = "comptoir.bench.run_steps"
@@ -115,17 +114,7 @@ class Children:
         return env
 
     def run(self, argv: list[str]) -> str:
-        what = " ".join(argv[2:])
-        try:
-            done = subprocess.run(  # noqa: S603 (our interpreter, our arguments)
-                argv, env=self.env(), cwd=ROOT, capture_output=True, text=True,
-                timeout=self.timeout, check=False,
-            )  # fmt: skip
-        except subprocess.TimeoutExpired as exc:
-            raise CommandError(f"{what} took more than {self.timeout:g} s") from exc
-        if done.returncode != 0:
-            raise CommandError(f"{what} failed (exit {done.returncode}):\n{done.stderr[-3000:]}")
-        return done.stdout
+        return run_child(argv, env=self.env(), timeout=self.timeout)
 
     def step(self, *args: str) -> Any:
         return json.loads(self.run([sys.executable, "-m", STEPS, *args]).strip().splitlines()[-1])

@@ -51,26 +51,45 @@ class Scratch:
     def run(self, argv: list[str], *, timeout: float = 600) -> str:
         """Run a child against the scratch database; its stdout, or CommandError naming
         what failed with the end of its stderr."""
-        try:
-            done = subprocess.run(  # noqa: S603 (our interpreter, our arguments)
-                argv,
-                env=self.env(),
-                cwd=ROOT,
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-                check=False,
-            )
-        except subprocess.TimeoutExpired as exc:
-            raise CommandError(f"{' '.join(argv[2:])} took more than {timeout:g} s") from exc
-        if done.returncode != 0:
-            raise CommandError(
-                f"{' '.join(argv[2:])} failed (exit {done.returncode}):\n{done.stderr[-3000:]}"
-            )
-        return done.stdout
+        return run_child(argv, env=self.env(), timeout=timeout)
 
     def migrate(self) -> None:
         self.run(self.argv("migrate", "--noinput", "--verbosity", "0"))
+
+
+def run_child(argv: list[str], *, env: dict[str, str], timeout: float) -> str:
+    """`argv` run from the repository with `env`; its stdout, or CommandError naming what
+    failed (a timeout, or the exit status with the end of its stderr)."""
+    what = " ".join(argv[2:])
+    try:
+        done = subprocess.run(  # noqa: S603 (our interpreter, our arguments)
+            argv, env=env, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise CommandError(f"{what} took more than {timeout:g} s") from exc
+    if done.returncode != 0:
+        raise CommandError(f"{what} failed (exit {done.returncode}):\n{done.stderr[-3000:]}")
+    return done.stdout
+
+
+def pg_admin(server_url: str) -> tuple[Any, str, str]:
+    """A connection to the server of `server_url` (autocommit, to create and drop
+    databases), the server's `host:port` and its version; CommandError if unreachable."""
+    import psycopg
+
+    parts = urlsplit(server_url)
+    if parts.scheme not in ("postgres", "postgresql"):
+        raise CommandError(
+            "--database-url must be a PostgreSQL server URL (postgres://user@host:port/db); "
+            "without it the benchmark uses a SQLite file."
+        )
+    where = f"{parts.hostname or 'localhost'}:{parts.port or 5432}"
+    try:
+        admin = psycopg.connect(server_url, autocommit=True)
+    except psycopg.Error as exc:
+        raise CommandError(f"cannot reach PostgreSQL at {where}: {exc}") from exc
+    version = admin.execute("SHOW server_version").fetchone()[0].split(" ")[0]
+    return admin, where, version
 
 
 def is_scratch(settings_dict: dict[str, Any]) -> bool:
@@ -121,27 +140,15 @@ def _sqlite() -> Iterator[Scratch]:
 
 @contextmanager
 def _postgresql(server_url: str) -> Iterator[Scratch]:
-    import psycopg
     from psycopg import sql
 
-    parts = urlsplit(server_url)
-    if parts.scheme not in ("postgres", "postgresql"):
-        raise CommandError(
-            "--database-url must be a PostgreSQL server URL (postgres://user@host:port/db); "
-            "without it the benchmark uses a temporary SQLite file."
-        )
     name = PREFIX + secrets.token_hex(4)
-    where = f"{parts.hostname or 'localhost'}:{parts.port or 5432}"
-    try:
-        admin = psycopg.connect(server_url, autocommit=True)
-    except psycopg.Error as exc:
-        raise CommandError(f"cannot reach PostgreSQL at {where}: {exc}") from exc
+    admin, where, version = pg_admin(server_url)
     with admin:
-        version = admin.execute("SHOW server_version").fetchone()[0].split(" ")[0]
         admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
         try:
             yield Scratch(
-                url=urlunsplit(parts._replace(path="/" + name)),
+                url=urlunsplit(urlsplit(server_url)._replace(path="/" + name)),
                 label=f"{name} on {where}",
                 backend="PostgreSQL",
                 version=version,
@@ -186,21 +193,10 @@ def workload_database(name: str, server_url: str | None, *, create: bool) -> Scr
             backend="SQLite",
             version=sqlite3.sqlite_version,
         )
-    import psycopg
     from psycopg import sql
 
-    parts = urlsplit(server_url)
-    if parts.scheme not in ("postgres", "postgresql"):
-        raise CommandError(
-            "--database-url must be a PostgreSQL server URL (postgres://user@host:port/db)"
-        )
-    where = f"{parts.hostname or 'localhost'}:{parts.port or 5432}"
-    try:
-        admin = psycopg.connect(server_url, autocommit=True)
-    except psycopg.Error as exc:
-        raise CommandError(f"cannot reach PostgreSQL at {where}: {exc}") from exc
+    admin, where, version = pg_admin(server_url)
     with admin:
-        version = admin.execute("SHOW server_version").fetchone()[0].split(" ")[0]
         exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [full]).fetchone()
         if create:
             if exists:
@@ -209,7 +205,7 @@ def workload_database(name: str, server_url: str | None, *, create: bool) -> Scr
         elif not exists:
             raise CommandError(f"no workload {name!r} on {where}: run `comptoir bench seed` first")
     return Scratch(
-        url=urlunsplit(parts._replace(path="/" + full)),
+        url=urlunsplit(urlsplit(server_url)._replace(path="/" + full)),
         label=f"{full} on {where}",
         backend="PostgreSQL",
         version=version,
@@ -222,10 +218,10 @@ def drop_workload(name: str, server_url: str | None) -> str:
     if db.backend == "SQLite":
         shutil.rmtree(WORKLOADS / workload_name(name), ignore_errors=True)
         return db.label
-    import psycopg
     from psycopg import sql
 
-    with psycopg.connect(server_url, autocommit=True) as admin:
+    admin, _where, _version = pg_admin(server_url)
+    with admin:
         admin.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
                 sql.Identifier(workload_name(name))
