@@ -66,8 +66,11 @@ def _pg_words(actor: User, text: str) -> Q:
         cursor.execute("EXPLAIN (FORMAT JSON) " + sql, args)
         estimate = cursor.fetchone()[0][0]["Plan"]["Plan Rows"]
         if estimate <= GATHER:
-            cursor.execute(sql, args)
-            return Q(pk__in=[row[0] for row in cursor.fetchall()])
+            # An estimate can be far off: never gather more than twice the bound.
+            cursor.execute(sql + " LIMIT %s", [*args, 2 * GATHER + 1])
+            ids = [row[0] for row in cursor.fetchall()]
+            if len(ids) <= 2 * GATHER:
+                return Q(pk__in=ids)
     words = TicketText.objects.filter(ticket_id=OuterRef("pk")).extra(  # noqa: S610
         where=[f"{vector} @@ {tsquery}"], params=params
     )

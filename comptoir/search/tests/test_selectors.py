@@ -89,6 +89,21 @@ def test_another_tenants_ticket_never_matches(world):
     assert set(keys(world.agent, "onduleur")) == {mine.key, theirs.key}
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's two match shapes")
+def test_the_probing_shape_keeps_scope_and_internal_comments(world, monkeypatch):
+    from comptoir.search import selectors
+
+    monkeypatch.setattr(selectors, "GATHER", 0)  # every word "common": the EXISTS shape
+    mine = file_ticket(world.customer, title="Onduleur en alarme", description="Bip")
+    theirs = file_ticket(world.outsider, title="Onduleur en alarme", description="Bip")
+    actions.ticket_comment(actor=world.agent, ticket=mine, body="Batterie kerberos", internal=True)
+    assert keys(world.customer, "onduleur") == [mine.key]
+    assert keys(world.outsider, "onduleur") == [theirs.key]
+    assert keys(world.other_agent, "onduleur") == []
+    assert keys(world.agent, "kerberos") == [mine.key]
+    assert keys(world.customer, "kerberos") == []
+
+
 def test_the_index_follows_updates(world):
     t = file_ticket(world.customer, title="Imprimante", description="Rien", personal_reference="R1")
     actions.ticket_update(
