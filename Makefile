@@ -11,7 +11,7 @@ SMTPD ?= 127.0.0.1:2525
 PG_TEST_URL ?= postgres://root@127.0.0.1:5432/test
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-test setup lint format pg-test sqlite-test clean messages
+.PHONY: run test install install-test setup lint security format pg-test sqlite-test clean messages
 
 $(VENV)/.created:
 	@PYBIN=$$(./scripts/find-python) && echo "Using $$PYBIN" && "$$PYBIN" -m venv $(VENV)
@@ -47,6 +47,13 @@ lint: install-test
 	$(VENV)/bin/ruff check comptoir
 	$(VENV)/bin/ruff format --check comptoir
 
+## Static security checks: bandit (any high-severity finding fails) and pip-audit (any
+## known vulnerability in the installed, pinned dependencies fails; skipped with the reason
+## when the vulnerability service cannot be reached).
+security: install-test
+	$(VENV)/bin/bandit --quiet --recursive comptoir --exclude '*/tests/*,*/migrations/*,comptoir/conftest.py' --severity-level high
+	$(PY) scripts/audit_dependencies.py
+
 format: install-test
 	$(VENV)/bin/ruff format comptoir
 	$(VENV)/bin/ruff check --fix comptoir
@@ -62,8 +69,9 @@ pg-test: install-test
 	  COMPTOIR_CONN_MAX_AGE=0 DATABASE_URL="$(PG_TEST_URL)" $(VENV)/bin/pytest -n 2 $(PYTEST_ARGS); \
 	else echo "SKIPPED the PostgreSQL run: no PostgreSQL answers at $(PG_TEST_URL)"; fi
 
-## make test: install the test dependencies, lint, then the suite on SQLite and PostgreSQL
-test: lint sqlite-test pg-test
+## make test: install the test dependencies, lint, the security checks, then the suite on
+## SQLite and PostgreSQL
+test: lint security sqlite-test pg-test
 
 ## Translators: refresh the French catalogue, then compile it (the .mo is committed, so
 ## neither `make run` nor `make test` needs GNU gettext on the machine).
