@@ -119,6 +119,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "comptoir.core.middleware.UserLanguageMiddleware",
+    "comptoir.web.upload_limits.UploadLimitsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -434,6 +435,30 @@ else:
     }
 # Largest attachment accepted, in bytes.
 COMPTOIR_MAX_ATTACHMENT_BYTES = envint("COMPTOIR_MAX_ATTACHMENT_BYTES", 25 * 1024 * 1024)
+# Uploads (docs/deploy.md "Attachments"): how many files one form, API call or mail may
+# carry and their total; a mail keeps the first that fit and notes the others.
+COMPTOIR_MAX_ATTACHMENTS = envint("COMPTOIR_MAX_ATTACHMENTS", 10)
+COMPTOIR_MAX_ATTACHMENTS_TOTAL_BYTES = envint(
+    "COMPTOIR_MAX_ATTACHMENTS_TOTAL_BYTES", 50 * 1024 * 1024
+)
+# A request body over this is answered 413 before it is read (web/upload_limits.py).
+COMPTOIR_MAX_REQUEST_BYTES = envint(
+    "COMPTOIR_MAX_REQUEST_BYTES", COMPTOIR_MAX_ATTACHMENTS_TOTAL_BYTES + 5 * 1024 * 1024
+)
+# Refused by the name's extension and by what the bytes are (tickets/filetypes.py):
+# programs, installers and scripts that Windows runs on a double click.
+COMPTOIR_BLOCKED_ATTACHMENT_TYPES = envlist(
+    "COMPTOIR_BLOCKED_ATTACHMENT_TYPES",
+    "exe,dll,sys,drv,ocx,cpl,scr,com,pif,msi,msp,mst,msix,msixbundle,appx,appxbundle,"
+    "bat,cmd,ps1,psm1,psd1,ps1xml,vbs,vbe,js,jse,wsf,wsh,wsc,hta,sct,jar,apk,lnk,reg,"
+    "scf,inf,msc,gadget,application,appref-ms,elf,macho",
+)
+# Django's own limits, under the ones above so the actions' messages are the ones seen:
+# form fields without files, files per request (beyond: a 400 page), and uploads kept in
+# memory up to FILE_UPLOAD_MAX_MEMORY_SIZE (a temporary file beyond).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FILES = 2 * COMPTOIR_MAX_ATTACHMENTS
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 LOGGING = {
     "version": 1,

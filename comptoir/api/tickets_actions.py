@@ -25,6 +25,7 @@ from comptoir.api.tickets import (
 from comptoir.core.errors import NotFound
 from comptoir.tickets import actions
 from comptoir.tickets import selectors as sel
+from comptoir.web.downloads import download_response
 
 router = Router(tags=["tickets"])
 
@@ -128,12 +129,7 @@ def download(request: HttpRequest, token: str) -> FileResponse:
     desk_id = token_desk_id(request)
     if desk_id is not None and found.ticket.desk_id != desk_id:
         raise NotFound()
-    return FileResponse(
-        found.file.open("rb"),
-        as_attachment=True,
-        filename=found.filename,
-        content_type=found.content_type or "application/octet-stream",
-    )
+    return download_response(found.file.open("rb"), found.filename)
 
 
 @router.get("/{key}/transitions", response=list[TransitionOut])

@@ -23,6 +23,7 @@ from collections.abc import Iterable
 import tablib
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
@@ -32,7 +33,8 @@ from comptoir.accounts.people_actions import may_import_people
 from comptoir.cmdb.actions import may_manage_cmdb
 from comptoir.cmdb.models import ImportJob, ImportState
 from comptoir.cmdb.resources import CI_COLUMNS, PEOPLE_COLUMNS, CiResource, PersonResource
-from comptoir.core.errors import InvalidInput, NotFound, PermissionDenied
+from comptoir.core.errors import InvalidInput, NotFound, PermissionDenied, TooLarge
+from comptoir.tickets.actions.uploads import clean_filename
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +51,16 @@ COLUMNS = {"cis": CI_COLUMNS, "people": PEOPLE_COLUMNS}
 
 def max_bytes() -> int:
     return getattr(settings, "COMPTOIR_IMPORT_MAX_BYTES", 5 * 1024 * 1024)
+
+
+def check_size(*, filename: str, size: int) -> None:
+    """Before the file is read into memory: too large, refused with its name and the limit."""
+    if size > max_bytes():
+        raise TooLarge(
+            _("“%(name)s” is too large: %(limit)s at most for an import.")
+            % {"name": clean_filename(filename), "limit": filesizeformat(max_bytes())},
+            field="file",
+        )
 
 
 def may_import(actor: User, kind: str) -> bool:
@@ -156,11 +168,8 @@ def import_start(*, actor: User, kind: str, filename: str, data: bytes) -> Impor
         raise InvalidInput(_("Choose what the file holds."), field="kind")
     if not may_import(actor, kind):
         raise PermissionDenied(_("You may not import these."), code="not_importer")
-    if len(data) > max_bytes():
-        raise InvalidInput(
-            _("The file is larger than %(mb)s MB.") % {"mb": max_bytes() // (1024 * 1024)},
-            field="file",
-        )
+    filename = clean_filename(filename)
+    check_size(filename=filename, size=len(data))
     file_format = "xlsx" if filename.lower().endswith(".xlsx") else "csv"
     dataset = load_dataset(data, file_format)
     _check_columns(dataset, kind)
@@ -173,7 +182,7 @@ def import_start(*, actor: User, kind: str, filename: str, data: bytes) -> Impor
             actor=actor,
             kind=kind,
             file_format=file_format,
-            filename=filename[-200:],
+            filename=filename,
             data=data,
             total=len(dataset),
         )

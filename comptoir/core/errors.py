@@ -66,3 +66,17 @@ class Conflict(DomainError):
 
     code = "conflict"
     status = 409
+
+
+class TooLarge(InvalidInput):
+    """Input over a size or count limit (a file, the files sent together)."""
+
+    code = "too_large"
+    status = 413
+
+
+class StorageFull(DomainError):
+    """The file storage had no room left: nothing was kept, and a later try may work."""
+
+    code = "storage_full"
+    status = 507

@@ -18,6 +18,7 @@ from django.utils.translation import ngettext
 
 from comptoir.mailin.ingest import reingest
 from comptoir.mailin.models import InboundMessage, Mailbox, Result
+from comptoir.web.downloads import download_response
 
 
 def is_administrator(request: HttpRequest) -> bool:
@@ -141,12 +142,7 @@ class InboundMessageAdmin(admin.ModelAdmin):
         message = get_object_or_404(InboundMessage, pk=pk)
         if not message.raw:
             raise Http404
-        return FileResponse(
-            message.raw.open("rb"),
-            as_attachment=True,
-            filename=f"message-{message.pk}.eml",
-            content_type="message/rfc822",
-        )
+        return download_response(message.raw.open("rb"), f"message-{message.pk}.eml")
 
     @admin.action(description=_("Ingest the selected messages again"))
     def reingest_selected(self, request: HttpRequest, queryset) -> None:

@@ -31,6 +31,7 @@ from comptoir.core.errors import DomainError
 from comptoir.mailin import answers, parse, routing
 from comptoir.mailin.models import InboundMessage, Mailbox, Result, UnknownSenders, raw_path
 from comptoir.tickets.actions import UploadedFile, ticket_comment, ticket_create
+from comptoir.tickets.actions.uploads import screen
 from comptoir.tickets.models import Channel, Ticket
 from comptoir.tickets.selectors import visible_tickets
 
@@ -338,15 +339,15 @@ class _Run:
             _("[A part of the message could not be read: %(name)s]") % {"name": n}
             for n in body.notes
         ]
-        limit = settings.COMPTOIR_MAX_ATTACHMENT_BYTES
-        files = []
-        for part in body.parts:
-            if len(part.data) > limit:
-                notes.append(_("[Attachment “%(name)s” not kept: too large]") % {"name": part.name})
-                continue
-            files.append(
-                UploadedFile(part.name, BytesIO(part.data), len(part.data), part.content_type)
-            )
+        # The same judge as every upload; a part it refuses is left out with a note
+        # rather than losing the message.
+        parts = [
+            UploadedFile(part.name, BytesIO(part.data), len(part.data), part.content_type)
+            for part in body.parts
+        ]
+        kept, refused = screen(parts)
+        files = [item.file for item in kept]
+        notes += [_("[Attachment not kept: %(reason)s]") % {"reason": r.message} for r in refused]
         if len(text) > MAX_TEXT:
             text = text[:MAX_TEXT]
             notes.append(_("[Text cut: the message is longer than the ticket can show]"))

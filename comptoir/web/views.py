@@ -4,7 +4,7 @@ allauth's, comptoir/accounts/urls.py)."""
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from comptoir.accounts.actions import user_set_language
 from comptoir.core.errors import DomainError
 from comptoir.tickets.selectors import attachment_get
+from comptoir.web.downloads import download_response
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -55,7 +56,4 @@ def attachment(request: HttpRequest, token: str) -> HttpResponse:
         att = attachment_get(actor=request.user, token=token)
     except DomainError:
         raise Http404() from None
-    response = FileResponse(att.file.open("rb"), as_attachment=True, filename=att.filename)
-    response["Content-Type"] = "application/octet-stream"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return download_response(att.file.open("rb"), att.filename)

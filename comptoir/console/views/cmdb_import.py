@@ -16,7 +16,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRefresh
@@ -55,12 +54,7 @@ def cmdb_import(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             upload = form.cleaned_data["file"]
             try:
-                if upload.size > imports.max_bytes():
-                    raise imports.InvalidInput(
-                        _("The file is larger than %(mb)s MB.")
-                        % {"mb": imports.max_bytes() // (1024 * 1024)},
-                        field="file",
-                    )
+                imports.check_size(filename=upload.name, size=upload.size)
                 job = imports.import_start(
                     actor=request.user,
                     kind=form.cleaned_data["kind"],

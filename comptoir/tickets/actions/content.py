@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import mimetypes
-import secrets
-import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import IO, Any
+from typing import Any
 
-from django.conf import settings
-from django.core.files.base import File
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -22,74 +16,11 @@ from comptoir.notifications import rules
 from comptoir.search import index as search_index
 from comptoir.sla import services as sla
 from comptoir.tickets.actions import _base
+from comptoir.tickets.actions.uploads import UploadedFile, store_attachments
 from comptoir.tickets.models import Attachment, Comment, LinkKind, Mute, Ticket, TicketLink
 from comptoir.tickets.relations import relations
 from comptoir.tickets.selectors import visible_tickets
 from comptoir.workflows.models import Actor
-
-
-@dataclass
-class UploadedFile:
-    """A file handed to an action by any interface (form upload, API, mail part)."""
-
-    name: str
-    content: IO[bytes]
-    size: int
-    content_type: str = ""
-
-
-def clean_filename(name: str) -> str:
-    """A display name with no path, no control characters, never empty."""
-    name = unicodedata.normalize("NFC", str(name or ""))
-    name = name.replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip().lstrip(".")
-    return (name or "attachment")[:200]
-
-
-def store_attachments(
-    *,
-    ticket: Ticket,
-    actor: User,
-    files: Sequence[UploadedFile],
-    comment: Comment | None = None,
-    internal: bool = False,
-) -> list[Attachment]:
-    limit = settings.COMPTOIR_MAX_ATTACHMENT_BYTES
-    # Check every file before storing any: the storage is not rolled back with the database.
-    for f in files:
-        if f.size > limit:
-            raise InvalidInput(
-                _("“%(name)s” is too large (%(size)d MB at most).")
-                % {"name": clean_filename(f.name), "size": limit // (1024 * 1024)},
-                field="attachments",
-            )
-    out = []
-    for f in files:
-        name = clean_filename(f.name)
-        guessed = mimetypes.guess_type(name)[0]
-        att = Attachment(
-            ticket=ticket,
-            organisation_id=ticket.organisation_id,
-            comment=comment,
-            token=secrets.token_hex(16),
-            filename=name,
-            content_type=guessed or "application/octet-stream",
-            size=f.size,
-            internal=internal,
-            uploaded_by=actor,
-        )
-        att.file.save(att.token, File(f.content), save=False)
-        att.size = att.file.size  # what was stored, not what the caller declared
-        if att.size > limit:
-            att.file.delete(save=False)
-            raise InvalidInput(
-                _("“%(name)s” is too large (%(size)d MB at most).")
-                % {"name": name, "size": limit // (1024 * 1024)},
-                field="attachments",
-            )
-        att.save()
-        out.append(att)
-    return out
 
 
 def _may_write(actor: User, ticket: Ticket, rel: set[str]) -> None:

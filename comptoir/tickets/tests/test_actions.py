@@ -313,7 +313,9 @@ def test_a_customer_cannot_comment_a_closed_ticket(world):
 def test_attach_files(world):
     t = file_ticket(world.customer, "spt")
     stored = actions.ticket_attach(
-        actor=world.customer, ticket=t, files=[upload("a.txt"), upload("b.png", b"\x89PNG")]
+        actor=world.customer,
+        ticket=t,
+        files=[upload("a.txt"), upload("b.png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR")],
     )
     assert [a.filename for a in stored] == ["a.txt", "b.png"]
     assert stored[1].content_type == "image/png"
