@@ -19,7 +19,6 @@ from urllib.parse import quote
 from django.http import FileResponse
 
 from comptoir.tickets.actions.uploads import clean_filename
-from comptoir.tickets.filetypes import extension
 
 ASCII_UNSAFE = re.compile(r"[^A-Za-z0-9 ._()+=@,!~#$&'\[\]-]")
 
@@ -27,12 +26,19 @@ ASCII_UNSAFE = re.compile(r"[^A-Za-z0-9 ._()+=@,!~#$&'\[\]-]")
 def content_disposition(name: str) -> str:
     """`attachment; filename="<ASCII>"; filename*=UTF-8''<percent-encoded UTF-8>`."""
     name = clean_filename(name)
-    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
-    plain = ASCII_UNSAFE.sub("_", plain).strip(" ._")
-    if not plain:
-        ext = extension(name)
-        plain = "download" + (f".{ext}" if ext and ext.isascii() and ext.isalnum() else "")
+    stem, dot, ext = name.rpartition(".")
+    if not (dot and stem):
+        stem, ext = name, ""
+    plain = _ascii(stem) or "download"
+    if _ascii(ext):
+        plain += "." + _ascii(ext)
     return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+def _ascii(text: str) -> str:
+    """The closest plain-ASCII spelling, for clients that ignore `filename*`."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return ASCII_UNSAFE.sub("_", plain).strip(" ._")
 
 
 def download_response(content: IO[bytes], name: str) -> FileResponse:

@@ -1,0 +1,62 @@
+"""Attachments of incoming mail go through the same judge as every upload; what it refuses
+(a program, too many files, too much in total) is left out with a note on the ticket or the
+comment, and the message itself is never lost."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import translation
+
+from comptoir.mailin.ingest import ingest
+from comptoir.mailin.tests.helpers import DOMAIN, mail, mail_setup
+from comptoir.tickets.models import Attachment, Comment
+from comptoir.tickets.tests.test_uploads import pe
+
+
+@pytest.fixture
+def m(world, settings):
+    settings.COMPTOIR_MAIL_DOMAIN = DOMAIN
+    return mail_setup(world)
+
+
+def test_a_program_is_left_out_with_a_note_and_the_rest_kept(m):
+    with translation.override("en"):
+        out = ingest(
+            mail(
+                files=[
+                    ("invoice.pdf", pe(), "application/pdf"),
+                    ("update.exe", b"anything", "application/octet-stream"),
+                    ("log.txt", b"error 42", "text/plain"),
+                ]
+            )
+        )
+    assert out.result == "created"
+    text = out.ticket.description
+    assert "“invoice.pdf” is refused: files of this type (.exe)" in text
+    assert "“update.exe” is refused" in text
+    [kept] = Attachment.objects.filter(ticket=out.ticket)
+    assert (kept.filename, kept.content_type) == ("log.txt", "text/plain")
+
+
+def test_a_reply_keeps_the_first_files_that_fit_and_notes_the_others(m, settings):
+    settings.COMPTOIR_MAX_ATTACHMENTS = 2
+    settings.COMPTOIR_MAX_ATTACHMENTS_TOTAL_BYTES = 1000
+    subject = f"Re: [{m.alice_itil.key}] suite"
+    files = [(f"f{i}.txt", b"x" * 10, "text/plain") for i in range(3)]
+    with translation.override("en"):
+        out = ingest(mail(subject=subject, body="Voici les fichiers.", files=files))
+    assert (out.result, out.ticket) == ("appended", m.alice_itil)
+    comment = Comment.objects.get(ticket=m.alice_itil)
+    assert "“f2.txt” is one file too many: 2 files at most at once." in comment.body
+    names = Attachment.objects.filter(comment=comment).values_list("filename", flat=True)
+    assert sorted(names) == ["f0.txt", "f1.txt"]
+
+
+def test_the_total_of_one_message_is_bounded(m, settings):
+    settings.COMPTOIR_MAX_ATTACHMENTS_TOTAL_BYTES = 25
+    files = [("a.txt", b"a" * 20, "text/plain"), ("b.txt", b"b" * 20, "text/plain")]
+    with translation.override("en"):
+        out = ingest(mail(files=files))
+    assert out.result == "created"
+    assert "“b.txt” is refused: the files sent together may not exceed 25" in out.ticket.description
+    assert [a.filename for a in Attachment.objects.filter(ticket=out.ticket)] == ["a.txt"]
