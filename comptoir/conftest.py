@@ -190,12 +190,32 @@ def chromium():
         browser.close()
 
 
+# Every Content-Security-Policy violation a page reports, whatever the test does: the
+# `browser` fixture fails the test at its end if there was any (docs/security.md).
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__cspViolation(JSON.stringify({
+    page: document.location.pathname, directive: e.effectiveDirective,
+    blocked: e.blockedURI, source: e.sourceFile, line: e.lineNumber, sample: e.sample,
+  }));
+}, true);
+"""
+
+
 class Browser:
-    """A page on the live server, with a login shortcut and named screenshots."""
+    """A page on the live server, with a login shortcut and named screenshots.
+
+    `csp_violations` lists what the Content-Security-Policy blocked, as the browser
+    reported it (JSON strings); the fixture fails any test that leaves one there."""
 
     def __init__(self, page, base_url: str):
         self.page = page
         self.base_url = base_url
+        self.csp_violations: list[str] = []
+        page.context.expose_function(
+            "__cspViolation", lambda report: self.csp_violations.append(report)
+        )
+        page.context.add_init_script(CSP_LISTENER)
 
     def go(self, path: str):
         self.page.goto(self.base_url + path)
@@ -226,8 +246,10 @@ def browser(chromium, live_server):
     context = chromium.new_context(viewport={"width": 1280, "height": 860}, locale="fr-FR")
     page = context.new_page()
     page.set_default_timeout(10_000)
-    yield Browser(page, live_server.url)
+    b = Browser(page, live_server.url)
+    yield b
     context.close()
+    assert not b.csp_violations, f"Content-Security-Policy violations: {b.csp_violations}"
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -72,13 +73,50 @@ ALLOWED_HOSTS = envlist("COMPTOIR_ALLOWED_HOSTS", "127.0.0.1,localhost,testserve
 CSRF_TRUSTED_ORIGINS = envlist("COMPTOIR_CSRF_TRUSTED_ORIGINS", "")
 SITE_URL = os.environ.get("COMPTOIR_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# ── Browser-facing security (docs/security.md, docs/deploy.md) ─────────────────────────
+HTTPS = SITE_URL.startswith("https://")
 # Behind a reverse proxy that terminates TLS (docs/deploy.md). Trust its
 # X-Forwarded-Proto only when told to: a client could send that header itself.
 if envbool("COMPTOIR_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-# Cookies only over HTTPS once the public address is https://, unless told otherwise.
-SESSION_COOKIE_SECURE = envbool("COMPTOIR_SECURE_COOKIES", SITE_URL.startswith("https://"))
+# An https:// instance answers plain HTTP with a redirect and tells browsers to never try
+# HTTP again (HSTS, sent on secure requests only); `make run` on http:// does neither.
+# Behind a TLS proxy the redirect needs COMPTOIR_PROXY_SSL_HEADER, or every request
+# would look like plain HTTP (core/checks.py says so).
+SECURE_SSL_REDIRECT = envbool("COMPTOIR_SSL_REDIRECT", HTTPS)
+SECURE_HSTS_SECONDS = envint("COMPTOIR_HSTS_SECONDS", 365 * 24 * 3600 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("COMPTOIR_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = envbool("COMPTOIR_HSTS_PRELOAD", True)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy: no inline script, style or event handler anywhere, no eval,
+# nothing from another host, no framing. htmx reads its configuration from a <meta> tag
+# (no inline indicator style, no eval); the reports' charts take their rules from a static
+# stylesheet (reports/charts.py). The browser tests fail on any violation.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+}
+# Cookies: only over HTTPS once the public address is https://, unless told otherwise;
+# never readable by scripts (htmx sends the CSRF token from the page, not the cookie);
+# not sent on cross-site subrequests or posts.
+SESSION_COOKIE_SECURE = envbool("COMPTOIR_SECURE_COOKIES", HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -112,6 +150,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

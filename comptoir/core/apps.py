@@ -6,3 +6,6 @@ class CoreConfig(AppConfig):
     name = "comptoir.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self) -> None:
+        from comptoir.core import checks  # noqa: F401 (registers the deploy check)

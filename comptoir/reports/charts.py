@@ -4,10 +4,17 @@ The SVG carries no script and fetches nothing: pygal's tooltip script is turned 
 (`js=[]`), and an XML filter removes the configuration script pygal always writes and its
 comments (which name its web site). Each chart has a <title> and an aria-label, and is
 always shown with its data table, which is what a screen reader or a printout reads.
+
+Nor does it carry any style: the Content-Security-Policy allows no inline <style> and no
+style attribute. The filter removes the <style> pygal writes into each chart (its rules
+scoped to the chart's random id) and its one style attribute; the same rules, scoped to
+the charts' class instead, are the static file reports/static/reports/charts.css, made by
+`stylesheet()` (a test keeps the file equal to it).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -35,14 +42,44 @@ KINDS = {
 }
 
 
+# What scopes the static rules: every chart's <svg> has pygal's class.
+CSS_SCOPE = "svg.pygal-chart"
+# pygal's tooltip group is hidden by a style attribute, which the filter drops.
+EXTRA_CSS = f"{CSS_SCOPE} .tooltip{{opacity:0}}"
+
+
 def _strip(root):
-    """Drop every <script> and comment: the page must run no code and name no host."""
+    """Drop every <script>, <style> and comment, and every style attribute: the page must
+    run no code, name no host and take its rules from the static stylesheet."""
     for parent in list(root.iter()):
+        if not isinstance(parent.tag, str):
+            continue
+        parent.attrib.pop("style", None)
         for child in list(parent):
             tag = child.tag if isinstance(child.tag, str) else ""
-            if tag.endswith("script") or not isinstance(child.tag, str):
+            if tag.endswith(("script", "style")) or not isinstance(child.tag, str):
                 parent.remove(child)
     return root
+
+
+def stylesheet() -> str:
+    """The rules pygal writes into a chart drawn with STYLE, with one colour per series up
+    to STYLE's last, scoped to CSS_SCOPE: the content of reports/charts.css.
+
+    The rules do not depend on the kind of chart, only on STYLE and the number of series
+    (one colour rule each), so one reference chart with every colour gives them all.
+    To write the file again: `.venv/bin/python -c "from comptoir.reports.charts import
+    stylesheet; print(stylesheet(), end='')" > comptoir/reports/static/reports/charts.css`.
+    """
+    chart = pygal.Bar(js=[], disable_xml_declaration=True, style=STYLE)
+    for n in range(len(STYLE.colors)):
+        chart.add(str(n), [1])
+    svg = chart.render(is_unicode=True)
+    found = re.search(r"<style[^>]*>(.*?)</style>", svg, re.S)
+    assert found is not None, "pygal wrote no <style>"
+    css = re.sub(r"#chart-[0-9a-f-]+", CSS_SCOPE, found.group(1))
+    header = "/* Made by comptoir.reports.charts.stylesheet() from pygal's own rules. */"
+    return f"{header}\n{css}\n{EXTRA_CSS}\n"
 
 
 def render(
@@ -54,6 +91,9 @@ def render(
     unit: str = "",
 ) -> SafeString:
     """One chart as an inline <svg>; `series` are (name, values) with None for a gap."""
+    if len(series) > len(STYLE.colors):
+        # Past STYLE's colours pygal darkens them, rules the static stylesheet lacks.
+        raise ValueError(f"A chart draws at most {len(STYLE.colors)} series.")
     many = len(labels) > 16
     crowded = sum(min(len(label), 32) for label in labels) * 8 > 640
     if kind == "hbar":  # pygal draws the first bar at the bottom: keep the table's order

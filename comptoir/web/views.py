@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from comptoir.accounts.actions import user_set_language
 from comptoir.core.errors import DomainError
+from comptoir.core.middleware import set_language_cookie
 from comptoir.tickets.selectors import attachment_get
 from comptoir.web.downloads import download_response
 
@@ -45,7 +46,7 @@ def language(request: HttpRequest) -> HttpResponse:
             return response
     if code in {"fr", "en"}:
         translation.activate(code)
-        response.set_cookie("django_language", code, samesite="Lax", httponly=True)
+        set_language_cookie(response, code)
     return response
 
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from comptoir.accounts.actions import user_set_language
+from comptoir.core.middleware import set_language_cookie
 from comptoir.portal.forms import LanguageForm
 from comptoir.web.access import customer_required
 from comptoir.web.forms import call_action
@@ -54,8 +55,6 @@ def language(request: HttpRequest) -> HttpResponse:
             translation.activate(request.user.language)
             messages.success(request, _("Your language has been saved."))
             response = redirect("portal:profile")
-            response.set_cookie(
-                "django_language", request.user.language, samesite="Lax", httponly=True
-            )
+            set_language_cookie(response, request.user.language)
             return response
     return _render(request, language_form=form, status=400)
