@@ -45,6 +45,7 @@ TITLES = {
     422: _("Invalid input"),
     428: _("Precondition required"),
     429: _("Too many requests"),
+    507: _("Insufficient storage"),
 }
 
 
