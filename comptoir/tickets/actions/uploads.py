@@ -71,7 +71,7 @@ def clean_filename(name: str) -> str:
     text = FORBIDDEN.sub("_", text)
     text = _trim(_shorten(_trim(text)))
     if text.split(".", 1)[0].rstrip(" ").upper() in RESERVED:
-        text = "_" + text
+        text = _trim(("_" + text)[:MAX_NAME])
     return text or default_name()
 
 

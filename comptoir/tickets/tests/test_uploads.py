@@ -105,6 +105,10 @@ def test_a_long_name_is_cut_keeping_its_extension():
     name = clean_filename("r" * 400 + ".pdf")
     assert len(name) == MAX_NAME and name.endswith("rrr.pdf")
     assert len(clean_filename("x" * 400)) == MAX_NAME
+    for raw in ("CON" + " " * 200 + ".txt", "CON." + "x" * 300):  # a device name once cut
+        name = clean_filename(raw)
+        assert name.startswith("_CON") and len(name) <= MAX_NAME
+        assert clean_filename(name) == name
 
 
 SEPARATORS = set("/\\")
