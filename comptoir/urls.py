@@ -20,3 +20,7 @@ urlpatterns = [
     path("", include("comptoir.accounts.urls")),
     path("", include("comptoir.web.urls")),
 ]
+
+# A failure on our side: 503 with Retry-After while the database is out of reach, problem
+# details under /api/ (comptoir/web/errors.py).
+handler500 = "comptoir.web.errors.server_error"
