@@ -5,8 +5,10 @@ comment, and the message itself is never lost."""
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 from django.utils import translation
 
+from comptoir.accounts.models import User
 from comptoir.mailin.ingest import ingest
 from comptoir.mailin.tests.helpers import DOMAIN, mail, mail_setup
 from comptoir.tickets.models import Attachment, Comment
@@ -60,3 +62,16 @@ def test_the_total_of_one_message_is_bounded(m, settings):
     assert out.result == "created"
     assert "“b.txt” is refused: the files sent together may not exceed 25" in out.ticket.description
     assert [a.filename for a in Attachment.objects.filter(ticket=out.ticket)] == ["a.txt"]
+
+
+def test_the_raw_message_downloads_like_an_attachment(m, client):
+    User.objects.filter(pk=m.world.admin.pk).update(is_staff=True)
+    out = ingest(mail(subject="Brut"))
+    client.force_login(m.world.admin)
+    raw = client.get(reverse("admin:mailin_inboundmessage_raw", args=[out.message.pk]))
+    assert raw.status_code == 200 and b"Subject: Brut" in b"".join(raw.streaming_content)
+    assert raw["Content-Type"] == "application/octet-stream"
+    assert raw["X-Content-Type-Options"] == "nosniff"
+    assert raw["Content-Security-Policy"].startswith("sandbox")
+    name = f"message-{out.message.pk}.eml"
+    assert raw["Content-Disposition"] == f"attachment; filename=\"{name}\"; filename*=UTF-8''{name}"
