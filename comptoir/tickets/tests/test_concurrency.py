@@ -27,6 +27,7 @@ import threading
 import time
 import traceback
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import pairwise
 
@@ -122,7 +123,11 @@ def _act(person: User, i: int, ticket_ids: list[int], log: Log, rnd: random.Rand
         log.done.append((pk, "move", code))
 
 
-def _hammer(people: list[User], ticket_ids: list[int]) -> list[Log]:
+Act = Callable[[User, int, list[int], Log, random.Random, int], None]
+
+
+def hammer(people: list[User], ticket_ids: list[int], act: Act, seconds: float) -> list[Log]:
+    """Each person in a thread of their own, acting at random until `seconds` are over."""
     logs = [Log() for _ in people]
     barrier = threading.Barrier(len(people))
     deadline: list[float] = []
@@ -133,14 +138,14 @@ def _hammer(people: list[User], ticket_ids: list[int]) -> list[Log]:
         try:
             barrier.wait(timeout=20)
             if i == 0:
-                deadline.append(time.monotonic() + SECONDS)
+                deadline.append(time.monotonic() + seconds)
             while not deadline:
                 time.sleep(0.001)
             n = 0
             while time.monotonic() < deadline[0]:
                 n += 1
                 try:
-                    _act(people[i], i, ticket_ids, log, rnd, n)
+                    act(people[i], i, ticket_ids, log, rnd, n)
                 except DomainError as exc:  # the domain said no: expected, nothing written
                     log.refused[exc.code] += 1
                 except Exception:
@@ -160,32 +165,43 @@ def _hammer(people: list[User], ticket_ids: list[int]) -> list[Log]:
     return logs
 
 
-def test_sixteen_people_on_three_tickets_lose_nothing(world):
+def crowd(world, agents: int, tickets: int) -> tuple[list[User], list[int], dict[int, int]]:
+    """The customer and `agents` agents of ENT/DSI, and `tickets` tickets she filed there."""
     ensure_presets()
-    team = []
-    for i in range(THREADS - 1):
+    people = [world.customer]
+    for i in range(agents):
         agent = make_user(f"busy{i}", Role.AGENT, organisation=world.provider, last_name=f"N{i}")
         member(agent, "ent", "dsi")
-        team.append(agent)
-    people = [world.customer, *team]
-    tickets = [file_ticket(world.customer, "ent", cat="messagerie") for _ in range(TICKETS)]
-    ids = [t.pk for t in tickets]
-    start_version = {t.pk: Ticket.objects.get(pk=t.pk).version for t in tickets}
+        people.append(agent)
+    filed = [file_ticket(world.customer, "ent", cat="messagerie") for _ in range(tickets)]
+    ids = [t.pk for t in filed]
+    return people, ids, dict(Ticket.objects.filter(pk__in=ids).values_list("pk", "version"))
 
+
+def test_sixteen_people_on_three_tickets_lose_nothing(world):
+    people, ids, start_version = crowd(world, THREADS - 1, TICKETS)
     started = time.monotonic()
-    logs = _hammer(people, ids)
-    elapsed = time.monotonic() - started
+    logs = hammer(people, ids, _act, SECONDS)
+    assert_whole(people, logs, ids, start_version, time.monotonic() - started)
 
+
+def assert_whole(
+    people: list[User],
+    logs: list[Log],
+    ids: list[int],
+    start_version: dict[int, int],
+    elapsed: float,
+) -> None:
+    """Only refusals reached the callers, and each ticket reads back whole."""
     unexpected = [text for log in logs for text in log.unexpected]
     assert not unexpected, "\n".join(unexpected[:3])
     done = [(pk, op, code, people[i].pk) for i, log in enumerate(logs) for pk, op, code in log.done]
     refused = sum((log.refused for log in logs), Counter())
-    print(  # shown with -s: how much really ran at once
-        f"{len(done)} actions done {dict(Counter(op for _p, op, _c, _a in done))}, "
-        f"{sum(refused.values())} refused {dict(refused)} "
-        f"in {elapsed:.1f} s"
-    )
     ops = Counter(op for _pk, op, _c, _a in done)
+    print(  # shown with -s: how much really ran at once
+        f"{len(done)} actions done {dict(ops)}, "
+        f"{sum(refused.values())} refused {dict(refused)} in {elapsed:.1f} s"
+    )
     assert ops["take"] and ops["comment"] and ops["move"], ops  # every kind took part
 
     _comments_once(logs, ids)
