@@ -24,6 +24,7 @@ BENCHMARKS: dict[str, str] = {
     "mail": "comptoir.bench.mail",
     "run": "comptoir.bench.run",
     "seed": "comptoir.bench.seed",
+    "soak": "comptoir.bench.soak",
     "drop": "comptoir.bench.seed_drop",
 }
 

@@ -116,8 +116,10 @@ class Children:
     def run(self, argv: list[str]) -> str:
         return run_child(argv, env=self.env(), timeout=self.timeout)
 
-    def step(self, *args: str) -> Any:
-        return json.loads(self.run([sys.executable, "-m", STEPS, *args]).strip().splitlines()[-1])
+    def step(self, *args: str, module: str = STEPS) -> Any:
+        """A child step (run_steps.py, or another benchmark's `module`); the JSON it prints
+        on its last line."""
+        return json.loads(self.run([sys.executable, "-m", module, *args]).strip().splitlines()[-1])
 
 
 def judge(row: dict[str, Any]) -> dict[str, Any]:

@@ -49,10 +49,13 @@ def start_gunicorn(env: dict[str, str], port: int, workers: int, folder: Path) -
     return subprocess.Popen(argv, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)  # noqa: S603
 
 
-def wait_ready(proc: subprocess.Popen, base: str, folder: Path) -> float:
-    """Seconds until /login/ answers 200; CommandError with the error log if it never does."""
+def wait_ready(
+    proc: subprocess.Popen, base: str, folder: Path, seconds: float = READY_SECONDS
+) -> float:
+    """Seconds until /login/ answers 200; CommandError with the error log if it never does
+    within `seconds`."""
     start = time.monotonic()
-    while time.monotonic() - start < READY_SECONDS:
+    while time.monotonic() - start < seconds:
         if proc.poll() is not None:
             break
         try:
@@ -66,33 +69,46 @@ def wait_ready(proc: subprocess.Popen, base: str, folder: Path) -> float:
         for name in ("error.log", "stderr.log")
         if (folder / name).exists()
     )
-    raise CommandError(f"gunicorn did not answer on {base} within {READY_SECONDS} s:\n{log}")
+    raise CommandError(f"gunicorn did not answer on {base} within {seconds:g} s:\n{log}")
 
 
-def stop(proc: subprocess.Popen) -> None:
+def stop(proc: subprocess.Popen, seconds: float = 15) -> None:
+    """SIGTERM, then SIGKILL if it has not exited after `seconds`."""
     proc.terminate()
     try:
-        proc.wait(15)
+        proc.wait(seconds)
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
 
 
-def worker_peak_mb(master: int) -> float:
-    """The largest VmHWM (peak RSS) among gunicorn's workers, from /proc (Linux)."""
-    peaks = []
-    children = Path(f"/proc/{master}/task/{master}/children")
-    if not children.exists():
-        return 0.0
-    for pid in children.read_text().split():
-        status = Path(f"/proc/{pid}/status")
+def children_of(pid: int) -> list[int]:
+    """The direct children of a process, whichever of its threads started them (Linux
+    /proc; empty elsewhere or once it is gone)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
         try:
-            for line in status.read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    peaks.append(int(line.split()[1]) / 1024)
+            found += [int(p) for p in (task / "children").read_text().split()]
         except OSError:
             continue
-    return max(peaks, default=0.0)
+    return sorted(set(found))
+
+
+def status_mb(pid: int, field: str) -> float | None:
+    """A memory line of /proc/PID/status (VmRSS, VmHWM…) in MB; None once it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def worker_peak_mb(master: int) -> float:
+    """The largest VmHWM (peak RSS) among gunicorn's workers, from /proc (Linux)."""
+    peaks = [status_mb(pid, "VmHWM") for pid in children_of(master)]
+    return max((p for p in peaks if p is not None), default=0.0)
 
 
 def login(base: str, username: str, password: str) -> str:
@@ -113,15 +129,28 @@ def login(base: str, username: str, password: str) -> str:
     return "; ".join(f"{k}={v}" for k, v in cookies.items())
 
 
-def locust(base: str, scenario: dict[str, str], options: dict[str, Any], folder: Path) -> dict:
-    prefix = folder / scenario["COMPTOIR_BENCH_NAME"].replace(" ", "_")
-    users = str(options["users"])
-    argv = [
-        sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "-u", users,
-        "-r", users, "-t", f"{options['seconds']}s", "--host", base, "--csv", str(prefix),
+def locust_argv(locustfile: Path, base: str, users: int, seconds: float, prefix: Path) -> list[str]:
+    """locust headless on `locustfile`: all `users` started at once, for `seconds`, its
+    statistics written to `prefix`_stats.csv (and _failures.csv, _exceptions.csv)."""
+    return [
+        sys.executable, "-m", "locust", "-f", str(locustfile), "--headless", "-u", str(users),
+        "-r", str(users), "-t", f"{seconds:g}s", "--host", base, "--csv", str(prefix),
         "--only-summary", "--loglevel", "WARNING", "--exit-code-on-error", "0",
     ]  # fmt: skip
-    env = {**_plain_env(), **scenario}
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    """The rows of one of locust's CSV files; none when it was not written."""
+    if not path.exists():
+        return []
+    with path.open(newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def locust(base: str, scenario: dict[str, str], options: dict[str, Any], folder: Path) -> dict:
+    prefix = folder / scenario["COMPTOIR_BENCH_NAME"].replace(" ", "_")
+    argv = locust_argv(LOCUSTFILE, base, options["users"], options["seconds"], prefix)
+    env = {**plain_env(), **scenario}
     done = subprocess.run(  # noqa: S603 (our interpreter, our arguments)
         argv, env=env, cwd=ROOT, capture_output=True, text=True,
         timeout=options["seconds"] + 120, check=False,
@@ -129,17 +158,17 @@ def locust(base: str, scenario: dict[str, str], options: dict[str, Any], folder:
     stats = Path(f"{prefix}_stats.csv")
     if done.returncode != 0 or not stats.exists():
         raise CommandError(f"locust failed (exit {done.returncode}):\n{done.stderr[-3000:]}")
-    with stats.open(newline="") as f:
-        for row in csv.DictReader(f):
-            if row["Name"] == scenario["COMPTOIR_BENCH_NAME"]:
-                return row
+    for row in read_csv(stats):
+        if row["Name"] == scenario["COMPTOIR_BENCH_NAME"]:
+            return row
     raise CommandError(
         f"no request of {scenario['COMPTOIR_BENCH_NAME']} completed in {options['seconds']} s: "
         "give the scenarios more --seconds"
     )
 
 
-def _plain_env() -> dict[str, str]:
+def plain_env() -> dict[str, str]:
+    """The caller's environment without a database URL: locust never needs one."""
     import os
 
     return {k: v for k, v in os.environ.items() if not k.startswith("DATABASE_")}

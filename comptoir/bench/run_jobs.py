@@ -25,7 +25,7 @@ def op_ingest(ctx: Ctx, messages: int) -> list[Result]:
     from comptoir.bench.mail_messages import generate
     from comptoir.mailin.ingest import ingest
 
-    _mail_setup()
+    mail_setup()
     tag = f"<bench{ctx.tag}.".encode()  # in Message-ID, In-Reply-To, References
     raws = [m.raw.replace(b"<bench.", tag) for m in generate(messages, ["new", "reply"])]
     outcomes: dict[str, int] = {}
@@ -49,7 +49,7 @@ def op_ingest(ctx: Ctx, messages: int) -> list[Result]:
     ]  # fmt: skip
 
 
-def _mail_setup() -> None:
+def mail_setup() -> None:
     """The senders of bench/mail_messages.py, customers of an organisation of their own,
     and the mailbox they write to (itil, infrastructure/serveurs, as `bench mail`), made
     once per workload: whatever the seed holds, nothing here can collide with it."""
