@@ -249,7 +249,8 @@ def browser(chromium, live_server):
     b = Browser(page, live_server.url)
     yield b
     context.close()
-    assert not b.csp_violations, f"Content-Security-Policy violations: {b.csp_violations}"
+    seen = sorted(set(b.csp_violations))
+    assert not seen, f"{len(b.csp_violations)} Content-Security-Policy violations: {seen[:10]}"
 
 
 @pytest.fixture
