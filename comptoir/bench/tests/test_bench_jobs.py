@@ -18,6 +18,7 @@ from django.db import connection
 
 from comptoir.bench.jobs import check
 from comptoir.bench.scratch import PREFIX, is_scratch
+from comptoir.bench.tests import SQLITE_WORKLOAD
 from comptoir.conftest import pg_only
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -47,6 +48,7 @@ def removed(output: str) -> str:
     return re.search(r"^scratch database removed: (.+)$", output, re.M).group(1)
 
 
+@SQLITE_WORKLOAD
 def test_sqlite_round_prints_machine_and_table_and_leaves_nothing_behind(tmp_path):
     configured = tmp_path / "configured.sqlite3"
     out = bench(

@@ -19,6 +19,7 @@ from django.core.management.base import CommandError
 from comptoir.bench.mail import Sink, check_delivery, check_ingest
 from comptoir.bench.mail_messages import CUSTOMERS, MAILBOX, generate
 from comptoir.bench.scratch import PREFIX
+from comptoir.bench.tests import SQLITE_WORKLOAD
 from comptoir.bench.tests.test_bench_jobs import _server_url
 from comptoir.conftest import pg_only
 
@@ -48,6 +49,7 @@ def removed(output: str, what: str) -> str:
     return re.search(rf"^scratch {what} removed: (.+)$", output, re.M).group(1)
 
 
+@SQLITE_WORKLOAD
 def test_sqlite_run_prints_machine_and_table_and_leaves_nothing_behind(tmp_path):
     configured = tmp_path / "configured.sqlite3"
     var_dir = tmp_path / "var"
@@ -81,6 +83,7 @@ def test_sqlite_run_prints_machine_and_table_and_leaves_nothing_behind(tmp_path)
     assert not (var_dir / "media").exists()  # nor the configured attachments folder
 
 
+@SQLITE_WORKLOAD
 def test_new_requests_alone():
     out = bench("--messages", "10", "--mix", "new")
     rows = [m.groupdict() for m in ROW.finditer(out)]

@@ -20,6 +20,7 @@ from comptoir.bench.run import judge, table
 from comptoir.bench.run_manifest import normalise
 from comptoir.bench.run_steps import OPERATIONS
 from comptoir.bench.scratch import drop_workload
+from comptoir.bench.tests import SQLITE_WORKLOAD
 
 ROOT = Path(__file__).resolve().parents[3]
 ROW = re.compile(r"^\| (?P<op>[^|]+?) \| (?P<mode>in-process|HTTP) \| (?P<n>\d+) \|", re.M)
@@ -44,6 +45,7 @@ def workload():
     (ROOT / "var" / "bench" / f"comptoir_bench_{name}.json").unlink(missing_ok=True)
 
 
+@SQLITE_WORKLOAD
 def test_every_operation_in_process_and_over_http(workload, tmp_path):
     out_json = tmp_path / "run.json"
     out = comptoir(

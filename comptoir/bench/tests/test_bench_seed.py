@@ -20,6 +20,7 @@ from django.core.management.base import CommandError
 from comptoir.bench import scratch
 from comptoir.bench.seed import default_name, manifest_path
 from comptoir.bench.seed_text import COMMON, RARE
+from comptoir.bench.tests import POSTGRESQL_WORKLOAD, SQLITE_WORKLOAD
 
 ROOT = Path(__file__).resolve().parents[3]
 TICKETS = 300
@@ -50,6 +51,7 @@ def workload(tmp_path_factory):
         assert not (folder / "comptoir_bench_t1.json").exists()
 
 
+@SQLITE_WORKLOAD
 def test_the_workload_has_the_promised_shape(workload):
     m, _ = workload
     db = m["label"]
@@ -160,6 +162,7 @@ def verify() -> None:
     print(json.dumps(out))
 
 
+@SQLITE_WORKLOAD
 def test_the_app_reads_and_writes_the_seeded_rows(workload):
     m, folder = workload
     code = (
@@ -225,6 +228,7 @@ def test_the_loader_refuses_a_database_that_is_not_a_workload(tmp_path):
 
 
 @pytest.mark.postgres
+@POSTGRESQL_WORKLOAD
 def test_postgresql_seed_and_drop():
     from django.db import connection
 

@@ -20,6 +20,7 @@ from django.core.management.base import CommandError
 from comptoir.bench import soak_report as report
 from comptoir.bench.scratch import drop_workload
 from comptoir.bench.soak import split_users
+from comptoir.bench.tests import SQLITE_WORKLOAD
 
 ROOT = Path(__file__).resolve().parents[3]
 REQUESTS = {
@@ -50,6 +51,7 @@ def workload():
     (ROOT / "var" / "bench" / f"comptoir_bench_{name}.json").unlink(missing_ok=True)
 
 
+@SQLITE_WORKLOAD
 def test_a_short_soak_covers_every_request_without_an_error(workload, tmp_path):
     target = tmp_path / "soak.json"
     out = comptoir(
