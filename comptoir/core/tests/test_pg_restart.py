@@ -47,6 +47,7 @@ from comptoir.core.tests import pgcluster
 from comptoir.notifications.models import Outbox
 from comptoir.search.fts import TABLE as TEXT_TABLE
 from comptoir.tickets.models import Comment, Event, Ticket
+from comptoir.web.errors import RETRY_AFTER
 from comptoir.workflows.presets import PRESET_NAMES as PRESETS
 
 pytestmark = [
@@ -336,7 +337,7 @@ def _answered_and_recovered(load: Load, down: float, up: float) -> None:
     assert failed, "no request met the outage"
     assert all(c.ended > down and c.started < up + 1 for c in failed), "a failure out of it"
     for c in failed:  # the database's trouble, said as such, and when to try again
-        assert c.retry_after == "5" and json.loads(c.error)["code"] == "unavailable", c
+        assert c.retry_after == str(RETRY_AFTER) and json.loads(c.error)["code"] == "unavailable", c
     after = [c for c in calls if c.started > up]
     assert len(after) >= 5 and all(c.status == 201 for c in after)
     assert load.created(since=up)

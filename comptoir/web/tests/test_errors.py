@@ -12,6 +12,7 @@ from django.test import Client
 
 from comptoir.api import common
 from comptoir.conftest import signed_in
+from comptoir.web.errors import RETRY_AFTER
 
 LOST = "server closed the connection unexpectedly"
 
@@ -33,7 +34,7 @@ def test_the_api_answers_503_problem_details_while_the_database_is_away(db, clie
     response = client.get("/api/v1/me", HTTP_AUTHORIZATION="Bearer cpt_anything")
     assert response.status_code == 503
     assert response["Content-Type"].startswith("application/problem+json")
-    assert response["Retry-After"] == "5"
+    assert response["Retry-After"] == str(RETRY_AFTER)
     body = response.json()
     assert (body["status"], body["code"]) == (503, "unavailable")
     assert "database" in body["detail"] and LOST not in body["detail"]
@@ -45,7 +46,7 @@ def test_a_page_answers_503_when_the_session_cannot_be_read(world, monkeypatch):
     monkeypatch.setattr(SessionStore, "load", _raising(OperationalError(LOST)))
     response = browser.get("/console/", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 503
-    assert response["Retry-After"] == "5"
+    assert response["Retry-After"] == str(RETRY_AFTER)
     page = response.content.decode()
     assert "Temporarily unavailable" in page and "cannot reach its database" in page
     assert LOST not in page
