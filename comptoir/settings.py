@@ -61,10 +61,21 @@ def _secret_key() -> str:
         return os.environ["COMPTOIR_SECRET_KEY"]
     path = VAR_DIR / "secret_key"
     if not path.exists():
+        import contextlib
         import secrets
+        import tempfile
 
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
+        # Written aside, then linked into place: two processes starting together on a new
+        # var directory both read the one key that won, never a half-written file.
+        fd, aside = tempfile.mkstemp(dir=VAR_DIR, prefix=".secret_key.")
+        try:
+            os.write(fd, secrets.token_urlsafe(50).encode())
+            os.close(fd)
+            os.chmod(aside, 0o600)
+            with contextlib.suppress(FileExistsError):  # another process won
+                os.link(aside, path)
+        finally:
+            os.unlink(aside)
     return path.read_text().strip()
 
 
