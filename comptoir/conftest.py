@@ -170,6 +170,25 @@ CHROMIUM_FLAGS = [
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
 
 
+BROWSER_ON_POSTGRESQL = "COMPTOIR_BROWSER_ON_POSTGRESQL"
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Browser tests run on the SQLite pass only (COMPTOIR_BROWSER_ON_POSTGRESQL=1 runs them
+    on PostgreSQL too): they prove what the browser gets — pages, scripts, the policy,
+    escaping — which does not depend on the database, and each one costs a full
+    transactional flush; what PostgreSQL changes (locks, search, plans) has its own tests."""
+    if connection.vendor != "postgresql" or os.environ.get(BROWSER_ON_POSTGRESQL):
+        return
+    skip = pytest.mark.skip(
+        reason="browser tests run on the SQLite pass (the pages do not depend on the "
+        f"database; {BROWSER_ON_POSTGRESQL}=1 runs them here too)"
+    )
+    for item in items:
+        if "chromium" in getattr(item, "fixturenames", ()) or item.get_closest_marker("browser"):
+            item.add_marker(skip)
+
+
 @pytest.fixture(scope="session")
 def chromium():
     """One headless Chromium for the session; the tests skip, with the reason, without it."""
