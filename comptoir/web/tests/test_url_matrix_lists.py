@@ -151,6 +151,15 @@ def test_lists_searches_and_exports_leave_out_what_is_out_of_scope(world, subtes
         assert olga.shows((scene.secret("beta"),))
         amelie = _get(clients["customer_manager"], "portal:tickets", {"scope": "site"})
         assert amelie.shows((scene.secret("albert"),))
+        alpha = {"pk": scene.statements["alpha"].pk, "fmt": "csv"}
+        own = _get(clients["customer_manager"], "portal_billing:statement_export", kw=alpha)
+        assert own.shows((scene.secret("alice"),))  # a statement names its tickets
+        beta = {"org": world.org_b.pk, "month": f"{scene.month:%Y-%m}"}
+        for fmt in ("csv", "xlsx", "pdf"):
+            theirs = _get(
+                clients["service_manager"], "billing:statement_export", kw=beta | {"fmt": fmt}
+            )
+            assert theirs.shows((scene.secret("beta"),)), fmt
 
 
 def test_lookups_answer_for_a_ticket_out_of_scope_as_for_a_missing_one(world, subtests):
