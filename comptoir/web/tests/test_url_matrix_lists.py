@@ -50,9 +50,11 @@ def _secrets(scene: Scene, role: str) -> tuple[str, ...]:
     if role in ("customer", "customer_manager"):
         found += [scene.secret("internal"), scene.secret("time"), "SECRET-lille", "SECRET-berlin"]
         found += ["Beta GmbH", "98.76", "SECRET-sup"]
-    if role in ("agent", "service_manager", "other_agent"):
-        found.append(f"{scene.secret('beta')}-time" if role != "other_agent" else "")
-    return tuple(s for s in found if s)
+    if role in ("agent", "service_manager"):
+        found.append(f"{scene.secret('beta')}-time")  # olga's time on bob's ticket
+    if role == "other_agent":
+        found.append(scene.secret("time"))  # gaston's time on alice's ticket
+    return tuple(found)
 
 
 def _searches(scene: Scene, role: str) -> list[dict[str, str]]:
