@@ -333,9 +333,9 @@ def test_a_refused_ticket_creation_reads_in_both_languages(world):
         ("The affected person must belong to your site.", {}, "personne concernée"),
         ("The personal reference is limited to 100 characters.", {}, "référence personnelle"),
         (
-            "“%(name)s” is too large (%(size)d MB at most).",
-            {"name": "scan.pdf", "size": 20},
-            "“scan.pdf” est trop volumineux (20 Mo au maximum)",
+            "“%(name)s” is too large: %(limit)s at most per file.",
+            {"name": "scan.pdf", "limit": "20 Mo"},
+            "“scan.pdf” est trop volumineux : 20 Mo au plus par fichier.",
         ),
     ],
     ids=["take", "release", "guests", "quote", "affected", "reference", "file-size"],
