@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from argparse import ArgumentTypeError
+from argparse import ArgumentParser, ArgumentTypeError
 from collections.abc import Iterable
 
 
@@ -27,3 +27,14 @@ def among(value: str, choices: Iterable[str], what: str) -> list[str]:
             f"unknown {what} {', '.join(unknown)}; choose among {', '.join(known)}"
         )
     return names
+
+
+def add_workload_arguments(parser: ArgumentParser) -> None:
+    """--name and --database-url: which seeded workload a command reads (bench run, soak)."""
+    parser.add_argument("--name", default="w10k", help="The workload (bench seed --name).")
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="The PostgreSQL server holding the workload (postgres://user@host:port/db); "
+        "default: the workload's SQLite file under var/bench/.",
+    )

@@ -25,7 +25,7 @@ from typing import Any
 from django.core.management.base import CommandError, OutputWrapper
 
 from comptoir.bench.machine import describe
-from comptoir.bench.options import among, positive
+from comptoir.bench.options import add_workload_arguments, among, positive
 from comptoir.bench.run_manifest import load, manifest_path
 from comptoir.bench.run_steps import OPERATIONS
 from comptoir.bench.scratch import PREFIX, WORKLOADS, Scratch, run_child, workload_database
@@ -55,13 +55,7 @@ def _profile(value: str) -> str:
 
 
 def add_arguments(parser: ArgumentParser) -> None:
-    parser.add_argument("--name", default="w10k", help="The workload (bench seed --name).")
-    parser.add_argument(
-        "--database-url",
-        default=None,
-        help="The PostgreSQL server holding the workload (postgres://user@host:port/db); "
-        "default: the workload's SQLite file under var/bench/.",
-    )
+    add_workload_arguments(parser)
     parser.add_argument(
         "--only",
         type=_only,

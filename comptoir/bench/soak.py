@@ -33,7 +33,7 @@ from django.core.management.base import CommandError, OutputWrapper
 
 from comptoir.bench import soak_report as report
 from comptoir.bench.machine import describe
-from comptoir.bench.options import positive
+from comptoir.bench.options import add_workload_arguments, positive
 from comptoir.bench.run import Children
 from comptoir.bench.run_http import (
     free_port,
@@ -67,13 +67,7 @@ def minutes(value: str) -> float:
 
 
 def add_arguments(parser: ArgumentParser) -> None:
-    parser.add_argument("--name", default="w10k", help="The workload (bench seed --name).")
-    parser.add_argument(
-        "--database-url",
-        default=None,
-        help="The PostgreSQL server holding the workload (postgres://user@host:port/db); "
-        "default: the workload's SQLite file under var/bench/.",
-    )
+    add_workload_arguments(parser)
     parser.add_argument("--minutes", type=minutes, default=10.0, help="Duration of the load.")
     parser.add_argument(
         "--users",

@@ -24,15 +24,8 @@ from typing import Any
 
 from django.urls import URLPattern, URLResolver, get_resolver
 
-ROLES = (
-    "anonymous",
-    "customer",
-    "customer_manager",
-    "other_agent",
-    "agent",
-    "service_manager",
-    "admin",
-)
+from comptoir.api.tests.matrix_table import ROLES  # the same seven roles as the API's
+
 LOGIN = "login"
 Body = Callable[[Any, dict[str, Any]], dict[str, Any]]
 
