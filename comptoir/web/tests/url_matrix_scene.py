@@ -15,7 +15,10 @@ from django.test import Client
 from django.utils import timezone
 
 from comptoir.api.actions import token_create
-from comptoir.api.tests.matrix_scene import staff_code
+from comptoir.api.tests.matrix_scene import (
+    ROLE_USERS,  # the API matrix's people per role
+    staff_code,
+)
 from comptoir.billing import actions as time_actions
 from comptoir.billing import rates, statements
 from comptoir.billing.models import TimeEntry, TimeTask
@@ -28,14 +31,6 @@ from comptoir.tickets.models import Ticket
 from comptoir.tickets.tests.helpers import file_ticket
 from comptoir.web.tests.url_matrix_table import ROLES
 
-ROLE_USERS = {
-    "customer": "customer",
-    "customer_manager": "customer_manager",
-    "other_agent": "other_agent",
-    "agent": "agent",
-    "service_manager": "manager",
-    "admin": "admin",
-}
 CUSTOMERS = ("customer", "customer_manager")
 MANAGE = ("service_manager", "admin")
 MARK = {"alice": "3c9e", "anna": "51d2", "albert": "92b4", "beta": "7f3a"}
