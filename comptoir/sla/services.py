@@ -103,7 +103,9 @@ def status_history(
             events = list(qs.values_list("kind", "data", "created_at"))
         for kind, data, at in events:
             status = (data or {}).get(STATUS_KINDS[kind]) or {}
-            if "id" in status:
+            # A conversion between two types of one workflow keeps the status: no step (the
+            # ticket neither left its status nor answered for the first time).
+            if "id" in status and (not steps or steps[-1][1] != status["id"]):
                 steps.append((ticket.created_at if kind == "created" else at, status["id"]))
     if not steps:
         steps.append((ticket.created_at, ticket.status_id))

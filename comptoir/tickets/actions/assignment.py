@@ -10,11 +10,16 @@ from django.utils.translation import gettext as _
 from comptoir.accounts.models import User
 from comptoir.billing import actions as billing
 from comptoir.catalog.models import Category, ServiceMember, SupportLevel
-from comptoir.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from comptoir.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, WorkflowError
 from comptoir.notifications import rules
 from comptoir.tickets.actions import _base
 from comptoir.tickets.actions.content import add_comment
-from comptoir.tickets.actions.workflow import apply_transition, free_move, take_move
+from comptoir.tickets.actions.workflow import (
+    apply_transition,
+    free_move,
+    implied_by_holding,
+    take_move,
+)
 from comptoir.tickets.models import Guest, Ticket
 from comptoir.tickets.relations import may_follow, relations
 from comptoir.workflows import engine
@@ -77,6 +82,12 @@ def ticket_take(
         _follow(ticket, actor, take_move(ticket), rel)
         if then and then != "comment":
             transition = engine.find_transition(ticket.status, then)
+            if implied_by_holding(ticket, transition):
+                # "Take and release" would leave the holder in the initial status.
+                raise WorkflowError(
+                    _("Use “Take” or “Release” for this: they also set the agent in charge."),
+                    code="use_take_or_release",
+                )
             apply_transition(
                 ticket=ticket,
                 actor=actor,
@@ -241,6 +252,9 @@ def ticket_escalate(
                 "reason": (reason or "").strip(),
             },
         )
+        # As a transfer: nobody holds it at the new level, so it leaves the "taken" status
+        # (004: back to Ouvert, awaiting the support of that level).
+        _follow(ticket, actor, free_move(ticket), relations(actor, ticket) | {Actor.AGENT})
         rules.on_event(ticket=ticket, event=ev, actor=actor)
     return ticket
 

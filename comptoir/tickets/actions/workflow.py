@@ -146,7 +146,7 @@ def free_move(ticket: Ticket) -> Transition | None:
     return engine.release_transition(ticket.status, ticket.type.workflow)
 
 
-def _implied_by_holding(ticket: Ticket, transition: Transition) -> bool:
+def implied_by_holding(ticket: Ticket, transition: Transition) -> bool:
     if not ticket.type.workflow.taken_means_held:
         return False  # e.g. ITIL: the desk classifies a ticket without anyone holding it
     return transition in (take_move(ticket), free_move(ticket))
@@ -166,7 +166,7 @@ def ticket_transition(
         transition = engine.find_transition(ticket.status, code)
         rel = relations(actor, ticket)
         engine.check_actor(transition, rel)
-        if _implied_by_holding(ticket, transition):
+        if implied_by_holding(ticket, transition):
             # Entering or leaving the "taken" status is what take and release do, with the
             # agent in charge set or cleared; a bare status move would leave them apart.
             raise WorkflowError(
