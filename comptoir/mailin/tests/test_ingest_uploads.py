@@ -34,8 +34,9 @@ def test_a_program_is_left_out_with_a_note_and_the_rest_kept(m):
         )
     assert out.result == "created"
     text = out.ticket.description
-    assert "“invoice.pdf” is refused: files of this type (.exe)" in text
-    assert "“update.exe” is refused" in text
+    # The note is written in the desk's language (French here), whoever reads the mail.
+    assert "“invoice.pdf” est refusé : les fichiers de ce type (.exe)" in text
+    assert "“update.exe” est refusé" in text
     [kept] = Attachment.objects.filter(ticket=out.ticket)
     assert (kept.filename, kept.content_type) == ("log.txt", "text/plain")
 
@@ -49,7 +50,7 @@ def test_a_reply_keeps_the_first_files_that_fit_and_notes_the_others(m, settings
         out = ingest(mail(subject=subject, body="Voici les fichiers.", files=files))
     assert (out.result, out.ticket) == ("appended", m.alice_itil)
     comment = Comment.objects.get(ticket=m.alice_itil)
-    assert "“f2.txt” is one file too many: 2 files at most at once." in comment.body
+    assert "“f2.txt” est un fichier de trop : 2 fichiers au plus à la fois." in comment.body
     names = Attachment.objects.filter(comment=comment).values_list("filename", flat=True)
     assert sorted(names) == ["f0.txt", "f1.txt"]
 
@@ -60,7 +61,8 @@ def test_the_total_of_one_message_is_bounded(m, settings):
     with translation.override("en"):
         out = ingest(mail(files=files))
     assert out.result == "created"
-    assert "“b.txt” is refused: the files sent together may not exceed 25" in out.ticket.description
+    expected = "“b.txt” est refusé : les fichiers envoyés ensemble ne peuvent dépasser 25"
+    assert expected in out.ticket.description
     assert [a.filename for a in Attachment.objects.filter(ticket=out.ticket)] == ["a.txt"]
 
 
