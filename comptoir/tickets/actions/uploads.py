@@ -126,11 +126,11 @@ def screen(files: Sequence[UploadedFile]) -> tuple[list[Accepted], list[Refusal]
     for f in files:
         name = clean_filename(f.name)
         why = _over_limits(name, f.size, len(kept), total)
-        sniffed = filetypes.sniff(f.content, name=name) if why is None else None
-        if sniffed is not None:
+        if why is None:
+            sniffed = filetypes.sniff(f.content, name=name)
             why = _blocked(name, sniffed, blocked)
-        if why is not None or sniffed is None:
-            refused.append(Refusal(f, name, *(why or ("", ""))))
+        if why is not None:
+            refused.append(Refusal(f, name, *why))
             continue
         total += f.size
         kept.append(Accepted(f, name, sniffed.mime))
@@ -138,12 +138,8 @@ def screen(files: Sequence[UploadedFile]) -> tuple[list[Accepted], list[Refusal]
 
 
 def _over_limits(name: str, size: int, count: int, total: int) -> tuple[str, str] | None:
-    per_file = settings.COMPTOIR_MAX_ATTACHMENT_BYTES
-    if size > per_file:
-        return "too_large", _("“%(name)s” is too large: %(limit)s at most per file.") % {
-            "name": name,
-            "limit": filesizeformat(per_file),
-        }
+    if size > settings.COMPTOIR_MAX_ATTACHMENT_BYTES:
+        return "too_large", _too_large(name)
     most = settings.COMPTOIR_MAX_ATTACHMENTS
     if count >= most:
         message = ngettext(
@@ -157,6 +153,14 @@ def _over_limits(name: str, size: int, count: int, total: int) -> tuple[str, str
         message = _("“%(name)s” is refused: the files sent together may not exceed %(limit)s.")
         return "too_large", message % {"name": name, "limit": filesizeformat(total_limit)}
     return None
+
+
+def _too_large(name: str) -> str:
+    limit = filesizeformat(settings.COMPTOIR_MAX_ATTACHMENT_BYTES)
+    return _("“%(name)s” is too large: %(limit)s at most per file.") % {
+        "name": name,
+        "limit": limit,
+    }
 
 
 def _blocked(name: str, sniffed: filetypes.Sniffed, blocked: set[str]) -> tuple[str, str] | None:
@@ -238,11 +242,6 @@ def _write(att: Attachment, item: Accepted) -> None:
             ) from exc
         raise
     att.size = att.file.size  # what was stored, not what the caller declared
-    limit = settings.COMPTOIR_MAX_ATTACHMENT_BYTES
-    if att.size > limit:
+    if att.size > settings.COMPTOIR_MAX_ATTACHMENT_BYTES:
         att.file.delete(save=False)
-        raise TooLarge(
-            _("“%(name)s” is too large: %(limit)s at most per file.")
-            % {"name": item.name, "limit": filesizeformat(limit)},
-            field="attachments",
-        )
+        raise TooLarge(_too_large(item.name), field="attachments")
