@@ -10,14 +10,14 @@ from django.utils.translation import gettext as _
 from comptoir.accounts.models import User
 from comptoir.billing import actions as billing
 from comptoir.catalog.models import Category, ServiceMember, SupportLevel
-from comptoir.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, WorkflowError
+from comptoir.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from comptoir.notifications import rules
 from comptoir.tickets.actions import _base
 from comptoir.tickets.actions.content import add_comment
 from comptoir.tickets.actions.workflow import (
     apply_transition,
     free_move,
-    implied_by_holding,
+    refuse_holding_move,
     take_move,
 )
 from comptoir.tickets.models import Guest, Ticket
@@ -82,12 +82,7 @@ def ticket_take(
         _follow(ticket, actor, take_move(ticket), rel)
         if then and then != "comment":
             transition = engine.find_transition(ticket.status, then)
-            if implied_by_holding(ticket, transition):
-                # "Take and release" would leave the holder in the initial status.
-                raise WorkflowError(
-                    _("Use “Take” or “Release” for this: they also set the agent in charge."),
-                    code="use_take_or_release",
-                )
+            refuse_holding_move(ticket, transition)
             apply_transition(
                 ticket=ticket,
                 actor=actor,

@@ -152,6 +152,17 @@ def implied_by_holding(ticket: Ticket, transition: Transition) -> bool:
     return transition in (take_move(ticket), free_move(ticket))
 
 
+def refuse_holding_move(ticket: Ticket, transition: Transition) -> None:
+    """Entering or leaving the "taken" status is what take and release do, with the agent
+    in charge set or cleared; a bare status move (or "take and release") would leave the
+    two apart."""
+    if implied_by_holding(ticket, transition):
+        raise WorkflowError(
+            _("Use “Take” or “Release” for this: they also set the agent in charge."),
+            code="use_take_or_release",
+        )
+
+
 def ticket_transition(
     *,
     actor: User | None,
@@ -166,13 +177,7 @@ def ticket_transition(
         transition = engine.find_transition(ticket.status, code)
         rel = relations(actor, ticket)
         engine.check_actor(transition, rel)
-        if implied_by_holding(ticket, transition):
-            # Entering or leaving the "taken" status is what take and release do, with the
-            # agent in charge set or cleared; a bare status move would leave them apart.
-            raise WorkflowError(
-                _("Use “Take” or “Release” for this: they also set the agent in charge."),
-                code="use_take_or_release",
-            )
+        refuse_holding_move(ticket, transition)
         return apply_transition(
             ticket=ticket,
             actor=actor,
